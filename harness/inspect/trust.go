@@ -360,3 +360,53 @@ func ParseKeySet(b []byte) (*KeySet, *Discovery, error) {
 	}
 	return nil, nil, errors.New("jwks: the JSON has neither \"keys\" (a JWKS) nor \"jwks_uri\" (a discovery document)")
 }
+
+// AddTrust adds trust material of any supported kind to the options, detected from its
+// content: certificates (PEM, DER or base64), SAML metadata, or a JWKS. It returns the
+// kind it found: "certificate", "metadata" or "jwks". Given an OpenID Connect discovery
+// document it adds nothing and returns kind "discovery" with the document, so the caller
+// can fetch jwks_uri and call AddTrust again with the keys.
+func (o *Options) AddTrust(b []byte) (kind string, disc *Discovery, err error) {
+	t := trimBOM(b)
+	switch {
+	case len(t) == 0:
+		return "", nil, errors.New("trust: the input is empty")
+	case t[0] == '{':
+		ks, d, err := ParseKeySet(t)
+		if err != nil {
+			return "", nil, err
+		}
+		if d != nil {
+			return "discovery", d, nil
+		}
+		if o.Keys == nil {
+			o.Keys = &KeySet{}
+		}
+		o.Keys.Keys = append(o.Keys.Keys, ks.Keys...)
+		return "jwks", nil, nil
+	case t[0] == '<':
+		md, err := ParseMetadata(t)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(md.SigningCerts) == 0 {
+			return "", nil, errors.New("metadata: the document lists no signing certificate")
+		}
+		o.Certs = append(o.Certs, md.SigningCerts...)
+		o.CertSource = "metadata"
+		if o.IdPEntityID == "" {
+			o.IdPEntityID = md.EntityID
+		}
+		return "metadata", nil, nil
+	default:
+		certs, err := ParseCertificates(t)
+		if err != nil {
+			return "", nil, err
+		}
+		o.Certs = append(o.Certs, certs...)
+		if o.CertSource == "" {
+			o.CertSource = "certificate"
+		}
+		return "certificate", nil, nil
+	}
+}
