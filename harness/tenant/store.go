@@ -88,13 +88,17 @@ func newView(t *Tenant) *view {
 	return v
 }
 
-// NewStore checks t and holds a copy of it. rnd supplies the IDs and secret values the
-// store creates; nil means crypto/rand.
+// NewStore holds a copy of t, completed as Parse completes a file (missing IDs, defaults,
+// lower-case GUIDs; no service principal is added) and checked. rnd supplies the IDs and
+// secret values the store creates; nil means crypto/rand.
 func NewStore(t *Tenant, rnd io.Reader) (*Store, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
 	c := t.Clone()
+	if err := c.complete(rnd, false); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
