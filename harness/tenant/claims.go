@@ -27,6 +27,7 @@ const (
 
 var accessNames = [...]string{"not-required", "direct", "via-group", "nested-only", "denied"}
 
+// String names the outcome as logs and JSON show it.
 func (a Access) String() string {
 	if int(a) < len(accessNames) {
 		return accessNames[a]

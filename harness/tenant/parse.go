@@ -30,6 +30,7 @@ type FieldError struct {
 	Msg string
 }
 
+// Error gives the path (or line and column) and the sentence, as one line.
 func (e *FieldError) Error() string {
 	switch {
 	case e.Path != "":
@@ -164,7 +165,7 @@ func walk(v any, t reflect.Type, path string) *FieldError {
 		for _, k := range keys {
 			f, ok := lookupField(fields, k)
 			if !ok {
-				return &FieldError{Path: join(path, k), Msg: unknownField(fields)}
+				return &FieldError{Path: join(path, k), Msg: unknownField(fields, k)}
 			}
 			if err := walk(obj[k], t.FieldByIndex(f.index).Type, join(path, f.name)); err != nil {
 				return err
@@ -241,12 +242,43 @@ func lookupField(fields []jsonField, key string) (jsonField, bool) {
 	return jsonField{}, false
 }
 
-func unknownField(fields []jsonField) string {
+// unknownField explains a key the format does not have, suggesting the field it most
+// likely misspells.
+func unknownField(fields []jsonField, key string) string {
 	names := make([]string, len(fields))
+	best, bestDist := "", 3 // suggest only within two edits
 	for i, f := range fields {
 		names[i] = f.name
+		if d := editDistance(strings.ToLower(key), f.name); d < bestDist {
+			best, bestDist = f.name, d
+		}
 	}
-	return "is not a field of the tenant file here; the fields are " + strings.Join(names, ", ")
+	msg := "is not a field of the tenant file here"
+	if best != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return msg + "; the fields are " + strings.Join(names, ", ")
+}
+
+// editDistance is the Levenshtein distance between two short ASCII strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func describeJSON(v any) string {

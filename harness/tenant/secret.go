@@ -105,6 +105,7 @@ const (
 
 var secretResultNames = [...]string{"ok", "missing", "wrong", "secret-id", "expired"}
 
+// String names the result as logs and JSON show it.
 func (r SecretResult) String() string {
 	if int(r) < len(secretResultNames) {
 		return secretResultNames[r]

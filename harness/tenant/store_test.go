@@ -662,3 +662,23 @@ func TestNewStoreNormalises(t *testing.T) {
 		t.Errorf("user added without ID = %+v, %v, want a generated ID and display name", u, ok)
 	}
 }
+
+func TestTransitiveGroups(t *testing.T) {
+	s := demoStore(t)
+	frank := mustUser(t, s, "frank@contoso.example")
+	got, err := s.TransitiveGroups(frank.ID)
+	want := []string{groupNamed(t, s, "Vendor Users"), groupNamed(t, s, "Vendor Contractors")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("TransitiveGroups(frank) = %v, %v, want %v", got, err, want)
+	}
+	erin := mustUser(t, s, "erin@contoso.example")
+	if got, _ := s.TransitiveGroups(erin.ID); len(got) != tenant.DemoOverageCount+1 {
+		t.Errorf("TransitiveGroups(erin) has %d groups, want %d", len(got), tenant.DemoOverageCount+1)
+	}
+	if _, err := s.TransitiveGroups("99999999-9999-4999-8999-999999999999"); !errors.Is(err, tenant.ErrNotFound) {
+		t.Errorf("TransitiveGroups(unknown) = %v, want ErrNotFound", err)
+	}
+	if n := len(s.Users()); n != 6 {
+		t.Errorf("Users() = %d users, want the 6 documented", n)
+	}
+}

@@ -148,7 +148,8 @@ func lowerGUIDs(ss []string) {
 }
 
 // Validate checks that the tenant is whole and consistent: every rule the tenant file
-// states. It returns the first problem, in document order, as a *FieldError.
+// states. It returns the first problem found (domains, then groups, users and apps, each
+// in list order) as a *FieldError.
 func (t *Tenant) Validate() error {
 	v := validator{t: t, objects: map[string]string{}}
 	v.tenant()
