@@ -22,7 +22,7 @@ import (
 
 // showLimit is the largest input put in the entry; larger files are kept aside, as a
 // multi-megabyte HAR in a text entry makes the window crawl.
-const showLimit = 512 << 10
+const showLimit = 256 << 10
 
 // fetchTimeout bounds fetching trust material from a URL.
 const fetchTimeout = 30 * time.Second
@@ -280,7 +280,7 @@ func (s *inspector) onOpen() {
 		s.loadInput(rc.URI().Name(), func() ([]byte, error) {
 			defer rc.Close()
 			return readBounded(rc, rc.URI().Name())
-		})
+		}, "")
 	}, s.env.win).Show()
 }
 
@@ -288,12 +288,15 @@ func (s *inspector) onDropped(uris []fyne.URI) {
 	if len(uris) == 0 {
 		return
 	}
-	u := uris[0]
-	s.loadURI(u)
+	note := ""
+	if len(uris) > 1 {
+		note = fmt.Sprintf("%d files were dropped; only %s is inspected.", len(uris), uris[0].Name())
+	}
+	s.loadURI(uris[0], note)
 }
 
-// loadURI reads a file as the input and inspects it.
-func (s *inspector) loadURI(u fyne.URI) {
+// loadURI reads a file as the input and inspects it; note, when set, is shown under the input.
+func (s *inspector) loadURI(u fyne.URI, note string) {
 	s.loadInput(u.Name(), func() ([]byte, error) {
 		rc, err := storage.Reader(u)
 		if err != nil {
@@ -301,10 +304,10 @@ func (s *inspector) loadURI(u fyne.URI) {
 		}
 		defer rc.Close()
 		return readBounded(rc, u.Name())
-	})
+	}, note)
 }
 
-func (s *inspector) loadInput(name string, read func() ([]byte, error)) {
+func (s *inspector) loadInput(name string, read func() ([]byte, error), note string) {
 	s.setStatus("Reading "+name+"…", widget.MediumImportance)
 	s.env.async(func() func() {
 		b, err := read()
@@ -315,6 +318,10 @@ func (s *inspector) loadInput(name string, read func() ([]byte, error)) {
 			}
 			s.setStatus("", widget.MediumImportance)
 			s.setInput(name, b)
+			if note != "" {
+				s.inputNote.SetText(note)
+				s.inputNote.Show()
+			}
 			s.onInspect()
 		}
 	})

@@ -460,12 +460,16 @@ func TestDroppedFileIsInspected(t *testing.T) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r.sh.envs[r.sh.tabs.SelectedIndex()].dropped([]fyne.URI{storage.NewFileURI(path)})
+	other := storage.NewFileURI(filepath.Join(t.TempDir(), "other.xml"))
+	r.sh.envs[r.sh.tabs.SelectedIndex()].dropped([]fyne.URI{storage.NewFileURI(path), other})
 	r.wait() // the file read
 	r.wait() // the inspection
 	c := <-r.calls
 	if string(c.input) != body || r.s.input.Text != body {
 		t.Errorf("dropped file: Inspect got %q, entry shows %q, want both %q", c.input, r.s.input.Text, body)
+	}
+	if want := "2 files were dropped; only response.xml is inspected."; !r.s.inputNote.Visible() || r.s.inputNote.Text != want {
+		t.Errorf("note after dropping two files = %q, want %q", r.s.inputNote.Text, want)
 	}
 }
 
