@@ -239,6 +239,10 @@ func (s *inspector) onInspect() {
 		s.setStatus("Nothing to inspect yet: paste a message, open a file or drop one on the window.", widget.WarningImportance)
 		return
 	}
+	if len(in) > maxInputBytes {
+		s.setStatus(sentence(tooLarge("The pasted text")), widget.DangerImportance)
+		return
+	}
 	if s.env.deps.Inspect == nil {
 		s.setStatus("Inspection is not available in this build.", widget.DangerImportance)
 		return

@@ -79,6 +79,11 @@ func themeColor(n fyne.ThemeColorName) color.Color {
 	return theme.Current().Color(n, fyne.CurrentApp().Settings().ThemeVariant())
 }
 
+var (
+	_ fyne.Layout = (*columnsLayout)(nil)
+	_ fyne.Layout = (*minHeight)(nil)
+)
+
 // columnsLayout lays its objects out in rows of len(weights) cells, each column taking
 // its weight of the width and each row the height of its tallest cell.
 type columnsLayout struct {
