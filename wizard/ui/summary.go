@@ -1,0 +1,246 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ssowizard/ssowizard/harness/inspect"
+)
+
+// level is how a verdict or finding is coloured: through the theme's success,
+// warning and error colours.
+type level int
+
+const (
+	levelOK level = iota
+	levelWarning
+	levelError
+)
+
+// verdictLevel maps a report's verdict to its colour.
+func verdictLevel(r *inspect.Report) level {
+	switch r.Verdict {
+	case "error":
+		return levelError
+	case "warning":
+		return levelWarning
+	}
+	return levelOK
+}
+
+// kindNames are the names people know the message kinds by.
+var kindNames = map[string]string{
+	inspect.KindSAMLResponse:       "SAML Response",
+	inspect.KindSAMLAssertion:      "SAML Assertion",
+	inspect.KindSAMLAuthnRequest:   "SAML AuthnRequest",
+	inspect.KindSAMLLogoutRequest:  "SAML LogoutRequest",
+	inspect.KindSAMLLogoutResponse: "SAML LogoutResponse",
+	inspect.KindSAMLMetadata:       "SAML metadata",
+	inspect.KindJWT:                "JWT",
+	inspect.KindOIDCError:          "OpenID Connect error",
+	inspect.KindHAR:                "HAR capture",
+}
+
+// kindName is the name of a report's kind, or the kind itself when unknown.
+func kindName(kind string) string {
+	if n, ok := kindNames[kind]; ok {
+		return n
+	}
+	if kind == "" {
+		return "Unrecognised input"
+	}
+	return kind
+}
+
+// counts tallies findings by severity.
+func counts(fs []inspect.Finding) (errs, warns int) {
+	for _, f := range fs {
+		switch f.Severity {
+		case inspect.SeverityError:
+			errs++
+		case inspect.SeverityWarning:
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+// verdictLine is the banner over the results, e.g.
+// "SAML Response — rejected: 2 errors, 1 warning".
+func verdictLine(r *inspect.Report) string {
+	name := kindName(r.Kind)
+	if len(r.Messages) > 0 {
+		bad := 0
+		for _, m := range r.Messages {
+			if m.Verdict == "error" {
+				bad++
+			}
+		}
+		line := fmt.Sprintf("%s — %s", name, plural(len(r.Messages), "message"))
+		if bad > 0 {
+			line += fmt.Sprintf(", %d rejected", bad)
+		}
+		return line
+	}
+	errs, warns := counts(r.Findings)
+	switch verdictLevel(r) {
+	case levelError:
+		parts := []string{plural(errs, "error")}
+		if warns > 0 {
+			parts = append(parts, plural(warns, "warning"))
+		}
+		return fmt.Sprintf("%s — rejected: %s", name, strings.Join(parts, ", "))
+	case levelWarning:
+		return fmt.Sprintf("%s — OK with %s", name, plural(warns, "warning"))
+	}
+	return name + " — OK"
+}
+
+// severityLevel maps a finding's severity to its colour; information is neutral.
+func severityLevel(s inspect.Severity) (level, bool) {
+	switch s {
+	case inspect.SeverityError:
+		return levelError, true
+	case inspect.SeverityWarning:
+		return levelWarning, true
+	}
+	return levelOK, false
+}
+
+// row is one labelled value of the summary; Value is what the copy action copies.
+type row struct {
+	Label string
+	Value string
+}
+
+// summaryRows lists what a report says about its message, in the order an admin
+// reads it, leaving out what the message does not carry.
+func summaryRows(r *inspect.Report) []row {
+	var rows []row
+	add := func(label, value string) {
+		if value != "" {
+			rows = append(rows, row{label, value})
+		}
+	}
+	if s := r.Source; s != nil {
+		add("Captured", fmt.Sprintf("entry %d: %s %s", s.Entry, s.Method, s.URL))
+		if s.Status != 0 {
+			add("HTTP status", fmt.Sprint(s.Status))
+		}
+		add("Found in", s.Where)
+	}
+	if in := r.Input; in != nil {
+		add("Input", strings.TrimSpace(in.Format+" "+in.Binding))
+		add("RelayState", in.RelayState)
+	}
+	add("Issuer", r.Issuer)
+	add("Destination", r.Destination)
+	add("In response to", r.InResponseTo)
+	add("ID", r.ID)
+	add("Issued", r.IssueInstant)
+	if st := r.Status; st != nil {
+		code := st.Code
+		if st.SubCode != "" {
+			code += " / " + st.SubCode
+		}
+		add("Status", code)
+		add("Status message", st.Message)
+		if a := st.AADSTS; a != nil {
+			v := a.Code + ": " + a.Meaning
+			if a.Fix != "" {
+				v += " Fix: " + a.Fix
+			}
+			add("AADSTS", v)
+		}
+	}
+	if sub := r.Subject; sub != nil {
+		add("Subject NameID", sub.NameID)
+		add("NameID format", sub.Format)
+		if c := sub.Confirmation; c != nil {
+			add("Recipient", c.Recipient)
+		}
+	}
+	add("Audiences", strings.Join(r.Audiences, "\n"))
+	add("Valid from", r.NotBefore)
+	add("Valid until", r.NotOnOrAfter)
+	add("Authentication", r.AuthnContext)
+	if sig := r.Signature; sig != nil {
+		add("Signature", sig.Status)
+		add("Signed", strings.Join(sig.Signed, ", "))
+		add("Algorithm", sig.Algorithm)
+		add("Digest", sig.DigestAlgorithm)
+		add("Certificate SHA-256", sig.CertSHA256)
+		add("Certificate subject", sig.CertSubject)
+		add("Certificate expires", sig.CertNotAfter)
+		add("Key ID", sig.KeyID)
+		add("Trusted by", sig.TrustedBy)
+	}
+	if req := r.Request; req != nil {
+		add("ACS URL", req.ACSURL)
+		add("Protocol binding", req.ProtocolBinding)
+		add("NameID policy", req.NameIDPolicyFormat)
+		add("Requested context", strings.Join(req.AuthnContextClassRefs, "\n"))
+	}
+	if md := r.Metadata; md != nil {
+		add("Entity ID", md.EntityID)
+		add("Role", md.Role)
+		add("Tenant", md.TenantID)
+		for _, e := range md.SSOURLs {
+			add("Sign-on URL", e.Location+" ("+e.Binding+")")
+		}
+		for _, e := range md.ACSURLs {
+			add("ACS URL", e.Location+" ("+e.Binding+")")
+		}
+		for _, c := range md.Certificates {
+			add("Certificate", fmt.Sprintf("%s\nSHA-256 %s\nvalid %s to %s", c.Subject, c.SHA256, c.NotBefore, c.NotAfter))
+		}
+		add("Valid until", md.ValidUntil)
+	}
+	if tok := r.Token; tok != nil {
+		add("Token type", tok.TokenType)
+		add("Scope", tok.Scope)
+	}
+	return rows
+}
+
+// claimRow is one claim as the claims table shows it.
+type claimRow struct {
+	Friendly string
+	Name     string
+	Values   string
+	About    string
+}
+
+// claimRows lists the claims, with the full name only where it differs from the friendly one.
+func claimRows(r *inspect.Report) []claimRow {
+	rows := make([]claimRow, 0, len(r.Claims))
+	for _, c := range r.Claims {
+		cr := claimRow{Friendly: c.Friendly, Name: c.Name, Values: strings.Join(c.Values, "\n"), About: c.About}
+		if cr.Friendly == "" {
+			cr.Friendly = c.Name
+		}
+		if cr.Name == cr.Friendly {
+			cr.Name = ""
+		}
+		rows = append(rows, cr)
+	}
+	return rows
+}
+
+// messageLabel names one message of a capture in the list.
+func messageLabel(m *inspect.Report) string {
+	where := ""
+	if s := m.Source; s != nil {
+		where = fmt.Sprintf("#%d %s %s", s.Entry, s.Method, s.URL)
+	}
+	return strings.TrimSpace(where + "\n" + verdictLine(m))
+}
+
+// findingText is a finding as copied: what is wrong, then the fix.
+func findingText(f inspect.Finding) string {
+	s := fmt.Sprintf("%s %s: %s", strings.ToUpper(string(f.Severity)), f.Code, f.Message)
+	if f.Fix != "" {
+		s += "\nFix: " + f.Fix
+	}
+	return s
+}

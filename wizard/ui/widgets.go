@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// wrapLabel is a label that wraps at word boundaries, so nothing is cut off.
+func wrapLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// errorLabel is a hidden wrapping label for a field's error sentence.
+func errorLabel() *widget.Label {
+	l := wrapLabel("")
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return l
+}
+
+func warnLabel(text string) *widget.Label {
+	l := wrapLabel(text)
+	l.Importance = widget.WarningImportance
+	return l
+}
+
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+func importance(lv level) widget.Importance {
+	switch lv {
+	case levelError:
+		return widget.DangerImportance
+	case levelWarning:
+		return widget.WarningImportance
+	}
+	return widget.SuccessImportance
+}
+
+// bannerStyle is the theme colour and icon of a verdict.
+func bannerStyle(lv level) (fyne.ThemeColorName, fyne.Resource) {
+	switch lv {
+	case levelError:
+		return theme.ColorNameError, theme.NewErrorThemedResource(theme.ErrorIcon())
+	case levelWarning:
+		return theme.ColorNameWarning, theme.NewWarningThemedResource(theme.WarningIcon())
+	}
+	return theme.ColorNameSuccess, theme.NewSuccessThemedResource(theme.ConfirmIcon())
+}
+
+// banner is the verdict line, framed and tinted with the theme's success, warning or
+// error colour; the text keeps the foreground colour so it reads on any theme.
+func banner(text string, lv level) fyne.CanvasObject {
+	name, icon := bannerStyle(lv)
+	c := themeColor(name)
+	r, g, b, _ := c.RGBA()
+	rect := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30})
+	rect.StrokeColor = c
+	rect.StrokeWidth = 2
+	rect.CornerRadius = theme.InputRadiusSize()
+	t := canvas.NewText(text, themeColor(theme.ColorNameForeground))
+	t.TextStyle = fyne.TextStyle{Bold: true}
+	t.TextSize = theme.TextSubHeadingSize()
+	img := widget.NewIcon(icon)
+	return container.NewStack(rect, container.NewPadded(container.NewBorder(nil, nil, img, nil, t)))
+}
+
+func themeColor(n fyne.ThemeColorName) color.Color {
+	return theme.Current().Color(n, fyne.CurrentApp().Settings().ThemeVariant())
+}
+
+var (
+	_ fyne.Layout = (*columnsLayout)(nil)
+	_ fyne.Layout = (*minHeight)(nil)
+)
+
+// columnsLayout lays its objects out in rows of len(weights) cells, each column taking
+// its weight of the width and each row the height of its tallest cell.
+type columnsLayout struct {
+	weights []float32
+}
+
+func newColumnsLayout(weights ...float32) *columnsLayout { return &columnsLayout{weights: weights} }
+
+func (c *columnsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	n := len(c.weights)
+	free := size.Width - pad*float32(n-1)
+	y := float32(0)
+	for start := 0; start < len(objs); start += n {
+		row := objs[start:min(start+n, len(objs))]
+		// Size the cells to their widths first: a wrapping label's height depends on it.
+		x := float32(0)
+		for i, o := range row {
+			w := free * c.weights[i]
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(fyne.NewSize(w, o.MinSize().Height))
+			x += w + pad
+		}
+		h := float32(0)
+		for _, o := range row {
+			h = max(h, o.MinSize().Height)
+		}
+		for _, o := range row {
+			o.Resize(fyne.NewSize(o.Size().Width, h))
+		}
+		y += h + pad
+	}
+}
+
+func (c *columnsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	n := len(c.weights)
+	pad := theme.Padding()
+	var w, h float32
+	for start := 0; start < len(objs); start += n {
+		rowH := float32(0)
+		for i, o := range objs[start:min(start+n, len(objs))] {
+			m := o.MinSize()
+			rowH = max(rowH, m.Height)
+			w = max(w, m.Width/c.weights[i])
+		}
+		h += rowH + pad
+	}
+	if h > 0 {
+		h -= pad
+	}
+	return fyne.NewSize(w+pad*float32(n-1), h)
+}
+
+// minHeight gives its objects at least h of height: a list has no height of its own.
+type minHeight struct {
+	h float32
+}
+
+func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(0, m.h)
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
