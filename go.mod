@@ -2,4 +2,9 @@ module github.com/ssowizard/ssowizard
 
 go 1.26.8
 
-require github.com/go-jose/go-jose/v4 v4.1.8
+require (
+	github.com/beevik/etree v1.8.1
+	github.com/go-jose/go-jose/v4 v4.1.8
+	github.com/mattermost/xml-roundtrip-validator v0.1.0
+	github.com/russellhaering/goxmldsig v1.6.1
+)
