@@ -8,3 +8,5 @@ require (
 	github.com/mattermost/xml-roundtrip-validator v0.1.0
 	github.com/russellhaering/goxmldsig v1.6.1
 )
+
+require github.com/jonboulle/clockwork v0.5.0 // indirect

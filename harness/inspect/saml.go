@@ -447,7 +447,7 @@ func summarizeSignatures(r *Report, checks []*sigCheck, opts *Options, wrapped [
 	}
 	switch {
 	case !present:
-		if absent.Code != "" {
+		if absent.Code != "" && len(wrapped) == 0 {
 			r.Findings = append(r.Findings, absent)
 		}
 		return

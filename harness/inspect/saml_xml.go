@@ -68,7 +68,13 @@ func checkXMLSafety(doc []byte) error {
 			if len(stack) > MaxXMLDepth {
 				return &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
 			}
+			if !qname(t.Name) {
+				return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
+			}
 			for i, a := range t.Attr {
+				if !qname(a.Name) {
+					return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
+				}
 				for _, b := range t.Attr[:i] {
 					if a.Name == b.Name {
 						return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
@@ -131,6 +137,12 @@ func describeToken(tok xml.Token) string {
 		return "a comment"
 	}
 	return "a token"
+}
+
+// qname reports whether a raw name is an NCName or prefix:NCName. encoding/xml
+// accepts names such as "x:" or "a:b:c" that namespace-aware parsers read otherwise.
+func qname(n xml.Name) bool {
+	return n.Local != "" && !strings.Contains(n.Local, ":") && !strings.Contains(n.Space, ":")
 }
 
 func rawName(n xml.Name) string {
