@@ -34,6 +34,8 @@ var encDigests = map[string]crypto.Hash{
 	algDigestSHA256: crypto.SHA256,
 	algDigestSHA384: crypto.SHA384,
 	algDigestSHA512: crypto.SHA512,
+	// Not a standard identifier, but crewjam/saml (and SPs built on it) write it.
+	"http://www.w3.org/2000/09/xmldsig#sha256": crypto.SHA256,
 }
 
 var mgfHashes = map[string]crypto.Hash{
