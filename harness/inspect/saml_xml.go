@@ -29,12 +29,14 @@ type xmlSafetyError struct {
 
 func (e *xmlSafetyError) Error() string { return e.msg }
 
-// checkXMLSafety streams the document once, before etree builds a tree, and refuses
-// what a SAML message never needs and attackers use: a DOCTYPE (entity expansion, XXE),
-// nesting deeper than MaxXMLDepth, duplicate attributes (the parser would silently keep
-// one), and constructs that encoding/xml does not round-trip (CVE-2020-29509/29510/
-// 29511: a name that changes namespace between verification and reading).
-func checkXMLSafety(doc []byte) error {
+// parseXML reads a document in one streaming pass and builds its tree as it goes,
+// refusing what a SAML message never needs and attackers use: a DOCTYPE (entity
+// expansion, XXE), nesting deeper than MaxXMLDepth, duplicate attributes (a parser
+// would silently keep one), names that are not namespace-well-formed, and constructs
+// that encoding/xml does not round-trip (CVE-2020-29509/29510/29511: a name that
+// changes namespace between verification and reading). No tree exists for a refused
+// document.
+func parseXML(doc []byte) (*etree.Document, error) {
 	dec := xml.NewDecoder(bytes.NewReader(doc))
 	dec.Strict = true
 	dec.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
@@ -44,77 +46,120 @@ func checkXMLSafety(doc []byte) error {
 		}
 		return nil, fmt.Errorf("the document declares encoding %q; SAML messages are UTF-8", charset)
 	}
+	d := etree.NewDocument()
 	var stack []xml.Name
+	cur := &d.Element
 	roots := 0
+	checked := map[string]bool{}
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
+			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
+			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
 		case xml.StartElement:
 			if len(stack) == 0 {
 				roots++
 				if roots > 1 {
-					return &xmlSafetyError{CodeInputMalformed, "The XML has more than one root element."}
+					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has more than one root element."}
 				}
 			}
 			stack = append(stack, t.Name)
 			if len(stack) > MaxXMLDepth {
-				return &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
+				return nil, &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
 			}
 			if !qname(t.Name) {
-				return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
 			}
 			for i, a := range t.Attr {
 				if !qname(a.Name) {
-					return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
+					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
 				}
 				for _, b := range t.Attr[:i] {
 					if a.Name == b.Name {
-						return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
+						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
 					}
 				}
 			}
-			if err := roundTrips(tok); err != nil {
-				return err
+			if err := roundTrips(skeleton(t), checked); err != nil {
+				return nil, err
 			}
+			el := cur.CreateElement(rawName(t.Name))
+			for _, a := range t.Attr {
+				el.CreateAttr(rawName(a.Name), a.Value)
+			}
+			cur = el
 		case xml.EndElement:
 			if len(stack) == 0 || stack[len(stack)-1] != t.Name {
-				return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", rawName(t.Name))}
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", rawName(t.Name))}
 			}
+			// No round-trip check: the name equals the start tag's, already checked.
 			stack = stack[:len(stack)-1]
-			if err := roundTrips(tok); err != nil {
-				return err
-			}
+			cur = cur.Parent()
 		case xml.CharData:
-			if len(stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return &xmlSafetyError{CodeInputMalformed, "The XML has text outside its root element."}
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has text outside its root element."}
+				}
+				continue
 			}
-		case xml.ProcInst, xml.Comment:
-			if err := roundTrips(tok); err != nil {
-				return err
+			s := string(t)
+			cur.CreateText(s).SetData(s) // SetData marks whitespace-only text for Indent
+		case xml.Comment:
+			if err := roundTrips(t, checked); err != nil {
+				return nil, err
+			}
+			if len(stack) > 0 {
+				cur.CreateComment(string(t))
+			}
+		case xml.ProcInst:
+			if err := roundTrips(t, checked); err != nil {
+				return nil, err
+			}
+			if len(stack) > 0 {
+				cur.CreateProcInst(t.Target, string(t.Inst))
 			}
 		}
 	}
 	if len(stack) != 0 {
-		return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", rawName(stack[len(stack)-1]))}
+		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", rawName(stack[len(stack)-1]))}
 	}
 	if roots == 0 {
-		return &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
+		return nil, &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
 	}
-	return nil
+	return d, nil
+}
+
+// skeleton is a start tag with its attribute values blanked, except namespace
+// declarations. Round-trip instability lives in names and namespace bindings;
+// values cannot mutate because the strict decoder has already refused invalid UTF-8
+// and illegal characters. Blanking lets one check cover every <AttributeValue>.
+func skeleton(t xml.StartElement) xml.StartElement {
+	s := xml.StartElement{Name: t.Name, Attr: make([]xml.Attr, len(t.Attr))}
+	for i, a := range t.Attr {
+		s.Attr[i] = xml.Attr{Name: a.Name}
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			s.Attr[i].Value = a.Value
+		}
+	}
+	return s
 }
 
 // roundTrips applies the xml-roundtrip-validator token check (the one crewjam/saml runs
-// on every message) to one token. Text is left out: encoding/xml escapes and unescapes
-// character data faithfully, and checking it would triple the cost of the pass.
-func roundTrips(tok xml.Token) error {
+// on every message) to one token, once per distinct token: the check builds an encoder
+// and a decoder each time, and a response repeats the same few tags. Text is left out:
+// encoding/xml escapes and unescapes character data faithfully.
+func roundTrips(tok xml.Token, checked map[string]bool) error {
+	key := tokenKey(tok)
+	if checked[key] {
+		return nil
+	}
+	checked[key] = true
 	if err := validator.CheckToken(tok); err != nil {
 		var rt validator.XMLRoundtripError
 		if errors.As(err, &rt) {
@@ -123,6 +168,24 @@ func roundTrips(tok xml.Token) error {
 		return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that cannot be re-encoded (%s), so the document is refused.", describeToken(tok))}
 	}
 	return nil
+}
+
+func tokenKey(tok xml.Token) string {
+	var b strings.Builder
+	switch t := tok.(type) {
+	case xml.StartElement:
+		b.WriteString("<" + t.Name.Space + ":" + t.Name.Local)
+		for _, a := range t.Attr {
+			b.WriteString(" " + a.Name.Space + ":" + a.Name.Local + "=" + a.Value + "\x00")
+		}
+	case xml.EndElement:
+		b.WriteString("</" + t.Name.Space + ":" + t.Name.Local)
+	case xml.Comment:
+		b.WriteString("<!--" + string(t))
+	case xml.ProcInst:
+		b.WriteString("<?" + t.Target + " " + string(t.Inst))
+	}
+	return b.String()
 }
 
 func describeToken(tok xml.Token) string {
@@ -152,22 +215,6 @@ func rawName(n xml.Name) string {
 	return n.Space + ":" + n.Local
 }
 
-// parseXML checks a document's safety and builds its tree.
-func parseXML(doc []byte) (*etree.Document, error) {
-	if err := checkXMLSafety(doc); err != nil {
-		return nil, err
-	}
-	d := etree.NewDocument()
-	d.ReadSettings.MaxDepth = MaxXMLDepth + 1
-	if err := d.ReadFromBytes(doc); err != nil {
-		return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + err.Error() + "."}
-	}
-	if d.Root() == nil {
-		return nil, &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
-	}
-	return d, nil
-}
-
 // is reports whether el is the element ns:tag, namespace resolved.
 func is(el *etree.Element, ns, tag string) bool {
 	return el != nil && el.Tag == tag && el.NamespaceURI() == ns
@@ -179,8 +226,8 @@ func children(el *etree.Element, ns, tag string) []*etree.Element {
 		return nil
 	}
 	var out []*etree.Element
-	for _, c := range el.ChildElements() {
-		if is(c, ns, tag) {
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && is(c, ns, tag) {
 			out = append(out, c)
 		}
 	}
@@ -192,8 +239,8 @@ func child(el *etree.Element, ns, tag string) *etree.Element {
 	if el == nil {
 		return nil
 	}
-	for _, c := range el.ChildElements() {
-		if is(c, ns, tag) {
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && is(c, ns, tag) {
 			return c
 		}
 	}
@@ -262,13 +309,110 @@ func describePath(el *etree.Element) string {
 	return strings.Join(parts, "/")
 }
 
-// prettyXML indents a document for people. Callers run it last: indenting rewrites the
-// whitespace of the tree, so every signature check must be done with it first.
+// prettyXML renders the tree indented for people. It writes from the tree directly,
+// leaving it untouched: etree's Indent rewrites the tree's whitespace and costs as much
+// as the signature check. Elements holding only text stay on one line; mixed content
+// (a comment inside a NameID) is shown as it is.
 func prettyXML(d *etree.Document) string {
-	d.Indent(2)
-	s, err := d.WriteToString()
-	if err != nil {
-		return ""
+	var b strings.Builder
+	b.Grow(4096)
+	for _, t := range d.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			prettyElement(&b, t, 0)
+		case *etree.ProcInst:
+			b.WriteString("<?" + t.Target + " " + t.Inst + "?>\n")
+		}
 	}
-	return s
+	return b.String()
+}
+
+func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
+	indent := strings.Repeat("  ", depth)
+	b.WriteString(indent + "<" + el.FullTag())
+	for _, a := range el.Attr {
+		b.WriteString(" " + a.FullKey() + `="`)
+		escape(b, a.Value, true)
+		b.WriteByte('"')
+	}
+	hasElem, hasText := false, false
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			hasElem = true
+		case *etree.CharData:
+			hasText = hasText || !t.IsWhitespace()
+		case *etree.Comment:
+			hasText = true
+		}
+	}
+	switch {
+	case len(el.Child) == 0 || (!hasElem && !hasText):
+		b.WriteString("/>\n")
+		return
+	case !hasElem || hasText:
+		b.WriteByte('>')
+		for _, t := range el.Child {
+			writeInline(b, t)
+		}
+	default:
+		b.WriteString(">\n")
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				prettyElement(b, c, depth+1)
+			}
+		}
+		b.WriteString(indent)
+	}
+	b.WriteString("</" + el.FullTag() + ">\n")
+}
+
+// writeInline writes a token as it is, for content kept on one line.
+func writeInline(b *strings.Builder, t etree.Token) {
+	switch t := t.(type) {
+	case *etree.CharData:
+		escape(b, t.Data, false)
+	case *etree.Comment:
+		b.WriteString("<!--" + t.Data + "-->")
+	case *etree.Element:
+		b.WriteString("<" + t.FullTag())
+		for _, a := range t.Attr {
+			b.WriteString(" " + a.FullKey() + `="`)
+			escape(b, a.Value, true)
+			b.WriteByte('"')
+		}
+		b.WriteByte('>')
+		for _, c := range t.Child {
+			writeInline(b, c)
+		}
+		b.WriteString("</" + t.FullTag() + ">")
+	}
+}
+
+// escape writes s as XML text or, with attr, as an attribute value.
+func escape(b *strings.Builder, s string, attr bool) {
+	if !strings.ContainsAny(s, "&<>\"\n\t\r") {
+		b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case attr && r == '"':
+			b.WriteString("&quot;")
+		case attr && r == '\n':
+			b.WriteString("&#xA;")
+		case attr && r == '\t':
+			b.WriteString("&#x9;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		default:
+			b.WriteRune(r)
+		}
+	}
 }
