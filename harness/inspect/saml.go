@@ -113,11 +113,16 @@ func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trust
 		r.add(CodeMultipleAssertions, SeverityError,
 			fmt.Sprintf("The Response carries %d assertions; Entra sends exactly one, and an SP that reads one while verifying another can be fooled, so no claims are reported.", n),
 			"Treat the message as forged: Entra never sends several assertions.")
+		valid := 0
 		for _, a := range origAssertions {
-			checks = append(checks, verifyEnveloped(a, "assertion", trust))
+			c := verifyEnveloped(a, "assertion", trust)
+			checks = append(checks, c)
+			if c.valid() {
+				valid++
+			}
 		}
-		if anySigned(checks[1:]) && len(origAssertions) > 0 {
-			wrapped = append(wrapped, "an unsigned or differently signed assertion stands beside a signed one")
+		if valid > 0 && valid < len(origAssertions)+len(encrypted) {
+			wrapped = append(wrapped, "an assertion without a valid signature stands beside a signed one")
 		}
 		summarizeSignatures(r, checks, opts, wrapped, absentResponse)
 		return
@@ -195,6 +200,7 @@ func inspectBareAssertion(r *Report, root *etree.Element, opts *Options, trust *
 	r.ID = attr(src, "ID")
 	r.IssueInstant = attr(src, "IssueInstant")
 	readAssertion(r, src, root)
+	checkIssuer(r, opts)
 	checkAssertion(r, opts)
 }
 
@@ -203,15 +209,6 @@ var absentResponse = Finding{
 	Severity: SeverityError,
 	Message:  "Neither the Response nor the Assertion is signed; an SP must refuse an unsigned assertion.",
 	Fix:      fixCertificates + " > Edit: set Signing Option to Sign SAML assertion (Entra's default) or Sign SAML response and assertion.",
-}
-
-func anySigned(checks []*sigCheck) bool {
-	for _, c := range checks {
-		if c.present {
-			return true
-		}
-	}
-	return false
 }
 
 func anyInvalid(checks []*sigCheck) bool {

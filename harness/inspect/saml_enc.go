@@ -82,12 +82,16 @@ func decryptAssertion(r *Report, enc *etree.Element, opts *Options, trust *trust
 		return fail("the plaintext is not well-formed XML: " + err.Error())
 	}
 	root := d.Root()
-	// The assertion may use prefixes declared on the Response around it.
-	for p := enc; p != nil; p = p.Parent() {
-		for _, a := range p.Attr {
-			prefix, isDecl := nsDecl(a)
-			if isDecl && !declares(root, prefix) {
-				root.Attr = append(root.Attr, a)
+	if !is(root, nsAssertion, "Assertion") && root.Tag == "Assertion" && root.NamespaceURI() == "" {
+		// The assertion uses a prefix declared on the Response around it (saml:Assertion
+		// with xmlns:saml on the Response). Only then are the outer declarations added:
+		// added needlessly, one named in an InclusiveNamespaces list would change the
+		// canonical form the IdP signed.
+		for p := enc; p != nil; p = p.Parent() {
+			for _, a := range p.Attr {
+				if prefix, isDecl := nsDecl(a); isDecl && !declares(root, prefix) {
+					root.CreateAttr(a.FullKey(), a.Value)
+				}
 			}
 		}
 	}

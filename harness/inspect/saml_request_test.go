@@ -231,3 +231,29 @@ func TestInspectSAMLLogout(t *testing.T) {
 		t.Errorf("Entra's logout issuer was reported as a mismatch: %v", codes(r))
 	}
 }
+
+func TestInspectSAMLSignedMetadata(t *testing.T) {
+	keys(t)
+	d := mustParse(t, []byte(strings.TrimPrefix(metadataXML(idpKey.cert), "\xef\xbb\xbf")))
+	signInPlace(t, d.Root(), idpKey, false)
+	signed := serialize(t, d)
+	o := &Options{Now: testNow, Certs: []*x509.Certificate{idpKey.cert}}
+	r := inspectSAML(signed, nil, o)
+	r.finish()
+	if r.Signature == nil || r.Signature.Status != SigValid || !slices.Equal(r.Signature.Signed, []string{"metadata"}) || r.Verdict != "ok" {
+		t.Errorf("signed metadata: Signature %+v, findings %v", r.Signature, codes(r))
+	}
+	// Re-indented by hand: the signature breaks, which is worth a warning only.
+	d.Indent(2)
+	r = inspectSAML(serialize(t, d), nil, o)
+	r.finish()
+	if f := finding(r, CodeSignatureInvalid); f == nil || f.Severity != SeverityWarning || r.Metadata == nil {
+		t.Errorf("re-indented metadata: findings %v, want a signature-invalid warning", codes(r))
+	}
+	// Without trust input, a good metadata signature raises nothing.
+	r = inspectSAML(signed, nil, &Options{Now: testNow})
+	r.finish()
+	if r.Verdict != "ok" || r.Signature.Status != SigUntrusted {
+		t.Errorf("metadata without trust: Verdict %q, Signature %+v, findings %v", r.Verdict, r.Signature, codes(r))
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beevik/etree"
 )
 
 func TestInspectSAMLSignedResponses(t *testing.T) {
@@ -356,5 +358,27 @@ func TestInspectSAMLSkewAndZeroOptions(t *testing.T) {
 		if r.Has(c) {
 			t.Errorf("zero Options produced %s", c)
 		}
+	}
+}
+
+func TestInspectSAMLBareAssertion(t *testing.T) {
+	keys(t)
+	d := mustParse(t, buildResponse(t, respSpec{}))
+	a := etree.NewDocument()
+	a.SetRoot(detach(firstChild(d.Root(), "Assertion")))
+	doc := serialize(t, a)
+	r := inspectSAML(doc, nil, trusting())
+	r.finish()
+	if r.Kind != KindSAMLAssertion || r.Signature.Status != SigValid || !r.ClaimsSigned || r.Issuer != testIssuer || r.ID != "_assert7a8b9c" || r.Verdict != "ok" {
+		t.Errorf("bare assertion: kind %q signature %+v issuer %q findings %v", r.Kind, r.Signature, r.Issuer, codes(r))
+	}
+	o := trusting()
+	o.Tenant = "11111111-2222-3333-4444-555555555555"
+	if r := inspectSAML(doc, nil, o); !r.Has(CodeTenantMismatch) {
+		t.Errorf("bare assertion from another tenant: findings %v lack tenant-mismatch", codes(r))
+	}
+	tampered := bytes.Replace(doc, []byte("Alice"), []byte("Mallory"), 1)
+	if r := inspectSAML(tampered, nil, trusting()); r.Signature.Status != SigInvalid || r.ClaimsSigned {
+		t.Errorf("tampered bare assertion: Signature %+v", r.Signature)
 	}
 }
