@@ -90,6 +90,9 @@ type respSpec struct {
 	noAssert bool
 	noSCD    bool
 	padAttrs int // extra groups to reach a realistic size
+	// dsPrefix signs with a prefixed ds:Signature (goxmldsig's and crewjam's habit)
+	// instead of Entra's unprefixed Signature in the default namespace.
+	dsPrefix bool
 }
 
 func defaultAttrs() [][2]string {
@@ -186,13 +189,17 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 	if s.sign == "" {
 		s.sign = "assertion"
 	}
+	prefix := ""
+	if s.dsPrefix {
+		prefix = "ds"
+	}
 	if s.sign == "assertion" || s.sign == "both" {
 		if a := root.FindElement("Assertion"); a != nil {
-			signInPlace(t, a, s.signer, s.sha1)
+			signWithPrefix(t, a, s.signer, s.sha1, prefix)
 		}
 	}
 	if s.sign == "response" || s.sign == "both" {
-		signInPlace(t, root, s.signer, s.sha1)
+		signWithPrefix(t, root, s.signer, s.sha1, prefix)
 	}
 	out, err := d.WriteToBytes()
 	if err != nil {
@@ -201,14 +208,20 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 	return out
 }
 
-// signInPlace signs el as Entra does (exclusive c14n, enveloped) and inserts the
-// Signature right after its Issuer, using goxmldsig's signing context.
+// signInPlace signs el as Entra does (exclusive c14n, enveloped, an unprefixed
+// Signature) and inserts the Signature right after its Issuer, using goxmldsig's
+// signing context.
 func signInPlace(t testing.TB, el *etree.Element, k testKey, sha1 bool) {
+	signWithPrefix(t, el, k, sha1, "")
+}
+
+func signWithPrefix(t testing.TB, el *etree.Element, k testKey, sha1 bool, prefix string) {
 	t.Helper()
 	ctx, err := dsig.NewSigningContext(k.key, [][]byte{k.cert.Raw})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx.Prefix = prefix
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	if sha1 {
 		if err := ctx.SetSignatureMethod(dsig.RSASHA1SignatureMethod); err != nil {
@@ -290,3 +303,27 @@ func serialize(t testing.TB, d *etree.Document) []byte {
 	}
 	return b
 }
+
+// detach copies el and declares on the copy every namespace in scope from its
+// ancestors, so the copy means the same on its own.
+func detach(el *etree.Element) *etree.Element {
+	declared := map[string]bool{}
+	for _, a := range el.Attr {
+		if p, ok := nsDecl(a); ok {
+			declared[p] = true
+		}
+	}
+	cp := el.Copy()
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		for _, a := range p.Attr {
+			prefix, ok := nsDecl(a)
+			if !ok || declared[prefix] {
+				continue
+			}
+			declared[prefix] = true
+			cp.Attr = append(cp.Attr, a)
+		}
+	}
+	return cp
+}
+

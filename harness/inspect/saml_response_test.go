@@ -40,6 +40,7 @@ func TestInspectSAMLSignedResponses(t *testing.T) {
 		{name: "fingerprint of another certificate", spec: respSpec{},
 			opts:       func(o *Options) { o.Certs = nil; o.Fingerprints = [][32]byte{fingerprint(idpNext.cert)} },
 			wantStatus: SigUntrusted, wantSigned: []string{"assertion"}, wantTrusted: "embedded", want: []string{CodeCertUntrusted}},
+		{name: "ds-prefixed signatures", spec: respSpec{sign: "both", dsPrefix: true}, wantStatus: SigValid, wantSigned: []string{"response", "assertion"}, wantTrusted: "metadata", claimsSigned: true},
 		{name: "sha1", spec: respSpec{sha1: true}, wantStatus: SigValid, wantSigned: []string{"assertion"}, wantTrusted: "metadata", claimsSigned: true, want: []string{CodeWeakAlgorithm}},
 		{name: "expired signing certificate still verifies", spec: respSpec{signer: idpOld},
 			opts:       func(o *Options) { o.Certs = []*x509.Certificate{idpOld.cert} },
@@ -138,7 +139,7 @@ func TestInspectSAMLTampered(t *testing.T) {
 			return strings.Replace(s, "</AttributeStatement>", `<Attribute Name="role"><AttributeValue>admin</AttributeValue></Attribute></AttributeStatement>`, 1)
 		}},
 		{"signature value changed", "assertion", func(s string) string {
-			i := strings.Index(s, "<ds:SignatureValue>") + len("<ds:SignatureValue>")
+			i := strings.Index(s, "<SignatureValue>") + len("<SignatureValue>")
 			c := byte('A')
 			if s[i] == 'A' {
 				c = 'B'
@@ -152,7 +153,7 @@ func TestInspectSAMLTampered(t *testing.T) {
 			return strings.Replace(s, `URI="#_assert7a8b9c"`, `URI="#_resp0d3c5e4f"`, 1)
 		}},
 		{"c14n with comments", "assertion", func(s string) string {
-			return strings.Replace(s, `<ds:CanonicalizationMethod Algorithm="`+algExcC14N+`"`, `<ds:CanonicalizationMethod Algorithm="`+algExcC14N+`WithComments"`, 1)
+			return strings.Replace(s, `<CanonicalizationMethod Algorithm="`+algExcC14N+`"`, `<CanonicalizationMethod Algorithm="`+algExcC14N+`WithComments"`, 1)
 		}},
 	}
 	for _, tt := range tests {

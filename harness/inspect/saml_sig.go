@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // XML-DSig algorithm identifiers this inspector accepts. SAML signatures (and Entra's)
@@ -183,9 +182,9 @@ type sigCheck struct {
 	present bool
 	// err says why the signature is invalid; empty when it verified.
 	err string
-	// verified is the canonical copy of the signed element, its Signature removed:
-	// exactly the tree whose bytes were digested. Everything read from a signed message
-	// is read from here, never looked up again in the original document.
+	// verified is the signed element itself once its digest matched: the tree its
+	// canonical bytes were written from. Everything read from a signed message is read
+	// from it, never looked up again elsewhere in the document.
 	verified  *etree.Element
 	key       keyCheck
 	embedded  *x509.Certificate
@@ -266,12 +265,14 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		sc.err = fmt.Sprintf("SignedInfo is canonicalized with %q; only exclusive c14n without comments (%s) is accepted, as SAML and Entra use", alg, algExcC14N)
 		return sc
 	}
-	si, siBytes, err := canonicalize(signedInfo, -1, inclusivePrefixes(c14n))
+	siBytes, err := excC14N(signedInfo, nil, inclusivePrefixes(c14n))
 	if err != nil {
 		sc.err = "SignedInfo cannot be canonicalized: " + err.Error()
 		return sc
 	}
-	// From here on only the canonical SignedInfo copy is read: it is what the key signs.
+	// SignedInfo is read from the tree its canonical bytes were written from: what the
+	// key signs is exactly what is read.
+	si := signedInfo
 	method := attr(child(si, nsDSig, "SignatureMethod"), "Algorithm")
 	sm, ok := signatureMethods[method]
 	if !ok {
@@ -321,7 +322,7 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		return sc
 	}
 
-	signed, signedBytes, err := canonicalize(el, sig.Index(), inclusivePrefixes(transforms[1]))
+	signedBytes, err := excC14N(el, sig, inclusivePrefixes(transforms[1]))
 	if err != nil {
 		sc.err = fmt.Sprintf("the %s cannot be canonicalized: %v", what, err)
 		return sc
@@ -332,56 +333,12 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		sc.err = fmt.Sprintf("the digest of the %s does not match the signed DigestValue: its content was changed after signing", what)
 		return sc
 	}
-	sc.verified = signed
+	sc.verified = el
 	return sc
 }
 
 func inclusivePrefixes(method *etree.Element) string {
 	return attr(child(method, nsExcC14N, "InclusiveNamespaces"), "PrefixList")
-}
-
-// canonicalize returns the exclusive-c14n form of el (without comments), as a detached
-// tree and as bytes, leaving out the child at index skip (the enveloped Signature;
-// -1 for none). The tree is a copy: the document is never modified.
-func canonicalize(el *etree.Element, skip int, prefixList string) (*etree.Element, []byte, error) {
-	cp := detach(el)
-	if skip >= 0 && skip < len(cp.Child) {
-		cp.RemoveChildAt(skip)
-	}
-	if err := etreeutils.TransformExcC14n(cp, prefixList, false); err != nil {
-		return nil, nil, err
-	}
-	doc := etree.NewDocument()
-	doc.SetRoot(cp)
-	doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalEndTags: true, CanonicalText: true}
-	b, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cp, b, nil
-}
-
-// detach copies el and declares on the copy every namespace in scope from its
-// ancestors, so the copy means the same on its own.
-func detach(el *etree.Element) *etree.Element {
-	declared := map[string]bool{}
-	for _, a := range el.Attr {
-		if p, ok := nsDecl(a); ok {
-			declared[p] = true
-		}
-	}
-	cp := el.Copy()
-	for p := el.Parent(); p != nil; p = p.Parent() {
-		for _, a := range p.Attr {
-			prefix, ok := nsDecl(a)
-			if !ok || declared[prefix] {
-				continue
-			}
-			declared[prefix] = true
-			cp.Attr = append(cp.Attr, a)
-		}
-	}
-	return cp
 }
 
 // nsDecl reports whether a is a namespace declaration, and the prefix it declares.
