@@ -31,11 +31,11 @@ func goxmldsigC14N(t *testing.T, el *etree.Element, prefixList string) string {
 func TestExcC14NMatchesGoxmldsig(t *testing.T) {
 	keys(t)
 	docs := map[string]string{
-		"signed response": string(buildResponse(t, respSpec{sign: "both", padAttrs: 3})),
+		"signed response":        string(buildResponse(t, respSpec{sign: "both", padAttrs: 3})),
 		"comments, PIs, escapes": `<r:Root xmlns:r="urn:r" xmlns:unused="urn:u" b="2" a="1&amp;&lt;&quot;&#9;&#10;"><!-- c --><x xmlns="urn:d">t &amp; &lt; &gt; &#13;<?pi data?><y/></x></r:Root>`,
-		"redeclared prefix": `<p:Root xmlns:p="urn:1"><p:a xmlns:p="urn:2"><p:b xmlns:p="urn:2"/></p:a></p:Root>`,
-		"prefixed attributes": `<Root xmlns:a="urn:a" xmlns:b="urn:b" a:x="1" b:y="2" z="3"/>`,
-		"xml attributes": `<Root xml:lang="en"><a xml:space="preserve"> x </a></Root>`,
+		"redeclared prefix":      `<p:Root xmlns:p="urn:1"><p:a xmlns:p="urn:2"><p:b xmlns:p="urn:2"/></p:a></p:Root>`,
+		"prefixed attributes":    `<Root xmlns:a="urn:a" xmlns:b="urn:b" a:x="1" b:y="2" z="3"/>`,
+		"xml attributes":         `<Root xml:lang="en"><a xml:space="preserve"> x </a></Root>`,
 	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {

@@ -326,4 +326,3 @@ func detach(el *etree.Element) *etree.Element {
 	}
 	return cp
 }
-
