@@ -138,19 +138,19 @@ func inspectLogout(r *Report, root *etree.Element, opts *Options, trust *trustSe
 			r.Subject = &Subject{NameID: text(nid), Format: attr(nid, "Format")}
 		}
 	}
-	if opts.IdPEntityID != "" || isGUID(opts.Tenant) {
-		// Entra's LogoutResponse issuer is login.microsoftonline.com/{tid}/, not sts.windows.net.
-		if r.Kind == KindSAMLLogoutResponse && isGUID(opts.Tenant) && opts.IdPEntityID == "" {
-			if got := entraTenantFromIssuer(r.Issuer); got != "" && got != strings.ToLower(opts.Tenant) {
-				r.add(CodeTenantMismatch, SeverityError,
-					fmt.Sprintf("The logout response was issued by tenant %s, not the expected tenant %s.", got, strings.ToLower(opts.Tenant)),
-					"Use the logout URL of the expected tenant.")
-			}
-			return
-		}
-		if r.Kind == KindSAMLLogoutResponse {
-			checkIssuer(r, opts)
-		}
+	if r.Kind != KindSAMLLogoutResponse {
+		return
+	}
+	// Entra's LogoutResponse issuer is https://login.microsoftonline.com/{tid}/, not the
+	// https://sts.windows.net/{tid}/ of its metadata, so only the tenants are compared.
+	want := strings.ToLower(opts.Tenant)
+	if !isGUID(want) {
+		want = entraTenantFromIssuer(opts.IdPEntityID)
+	}
+	if got := entraTenantFromIssuer(r.Issuer); got != "" && want != "" && got != want {
+		r.add(CodeTenantMismatch, SeverityError,
+			fmt.Sprintf("The logout response was issued by tenant %s, not the expected tenant %s.", got, want),
+			"Use the logout URL of the expected tenant's app ("+bladeSSO+" > Set up your app > Logout URL).")
 	}
 }
 

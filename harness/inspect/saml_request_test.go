@@ -230,6 +230,14 @@ func TestInspectSAMLLogout(t *testing.T) {
 	if r.Has(CodeIssuerMismatch) || r.Has(CodeTenantMismatch) {
 		t.Errorf("Entra's logout issuer was reported as a mismatch: %v", codes(r))
 	}
+	r = inspectSAML([]byte(resp), nil, &Options{IdPEntityID: testIssuer})
+	if r.Has(CodeIssuerMismatch) || r.Has(CodeTenantMismatch) {
+		t.Errorf("Entra's logout issuer was reported as a mismatch with the metadata entity ID: %v", codes(r))
+	}
+	r = inspectSAML([]byte(resp), nil, &Options{Tenant: "11111111-2222-3333-4444-555555555555"})
+	if !r.Has(CodeTenantMismatch) {
+		t.Errorf("logout response from another tenant: findings %v lack tenant-mismatch", codes(r))
+	}
 }
 
 func TestInspectSAMLSignedMetadata(t *testing.T) {
