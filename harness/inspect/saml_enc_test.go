@@ -130,3 +130,23 @@ func TestInspectSAMLEncryptedAssertion(t *testing.T) {
 		})
 	}
 }
+
+// An assertion whose saml: prefix is declared only on the Response around it, as some
+// IdPs produce: once decrypted on its own, the prefix must still resolve.
+func TestInspectSAMLEncryptedAssertionOuterPrefix(t *testing.T) {
+	keys(t)
+	plain := `<saml:Assertion ID="_p1" Version="2.0" IssueInstant="2026-11-23T12:00:00Z"><saml:Issuer>` + testIssuer + `</saml:Issuer><saml:Subject><saml:NameID>bob@contoso.com</saml:NameID></saml:Subject></saml:Assertion>`
+	ed, err := xmlenc.OAEP().Encrypt(spKey.cert, []byte(plain), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustParse(t, []byte(`<samlp:Response xmlns:samlp="`+nsProtocol+`" xmlns:saml="`+nsAssertion+`" ID="_r1" Version="2.0" IssueInstant="2026-11-23T12:00:00Z"><saml:Issuer>`+testIssuer+`</saml:Issuer><samlp:Status><samlp:StatusCode Value="`+statusSuccess+`"/></samlp:Status><saml:EncryptedAssertion/></samlp:Response>`))
+	firstChild(d.Root(), "EncryptedAssertion").AddChild(ed)
+	signInPlace(t, d.Root(), idpKey, false)
+	o := trusting()
+	o.SPKey = spKey.key
+	r := inspectSAML(serialize(t, d), nil, o)
+	if r.Subject == nil || r.Subject.NameID != "bob@contoso.com" || !r.ClaimsSigned {
+		t.Errorf("Subject = %+v, ClaimsSigned %v, findings %v", r.Subject, r.ClaimsSigned, codes(r))
+	}
+}
