@@ -173,7 +173,7 @@ func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trust
 	}
 	if src == nil {
 		if !errorResponse {
-			r.add(CodeInputMalformed, SeverityError, "The Response has a Success status but carries no assertion.", "")
+			r.add(CodeInputMalformed, SeverityError, "The Response carries no assertion and no error status.", "")
 		}
 		checkResponseHeader(r, opts)
 		return
@@ -270,7 +270,7 @@ func readHeader(r *Report, el *etree.Element) {
 	r.IssueInstant = attr(el, "IssueInstant")
 	r.Destination = attr(el, "Destination")
 	r.InResponseTo = attr(el, "InResponseTo")
-	r.Issuer = text(child(el, nsAssertion, "Issuer"))
+	r.Issuer = trimmedText(child(el, nsAssertion, "Issuer"))
 }
 
 // readStatus reads a protocol Status and reports a non-Success one with Entra's meaning.
@@ -283,7 +283,7 @@ func readStatus(r *Report, el *etree.Element) {
 	s := &Status{
 		Code:    attr(code, "Value"),
 		SubCode: attr(child(code, nsProtocol, "StatusCode"), "Value"),
-		Message: text(child(st, nsProtocol, "StatusMessage")),
+		Message: trimmedText(child(st, nsProtocol, "StatusMessage")),
 	}
 	s.AADSTS = ExplainAADSTS(s.Message)
 	r.Status = s
@@ -323,8 +323,8 @@ func shortURN(s string) string {
 // the message, where comments survive, to detect comment injection.
 func readAssertion(r *Report, src, orig *etree.Element) {
 	if r.Issuer == "" {
-		r.Issuer = text(child(src, nsAssertion, "Issuer"))
-	} else if ai := text(child(src, nsAssertion, "Issuer")); ai != "" && ai != r.Issuer {
+		r.Issuer = trimmedText(child(src, nsAssertion, "Issuer"))
+	} else if ai := trimmedText(child(src, nsAssertion, "Issuer")); ai != "" && ai != r.Issuer {
 		r.add(CodeIssuerMismatch, SeverityError,
 			fmt.Sprintf("The Response issuer %q differs from the Assertion issuer %q; Entra uses the same value in both.", r.Issuer, ai),
 			"Treat the message as tampered with or assembled from two sources.")
@@ -367,14 +367,14 @@ func readAssertion(r *Report, src, orig *etree.Element) {
 		r.NotOnOrAfter = attr(cond, "NotOnOrAfter")
 		for _, ar := range children(cond, nsAssertion, "AudienceRestriction") {
 			for _, a := range children(ar, nsAssertion, "Audience") {
-				r.Audiences = append(r.Audiences, text(a))
+				r.Audiences = append(r.Audiences, trimmedText(a))
 			}
 		}
 	}
 	if as := child(src, nsAssertion, "AuthnStatement"); as != nil {
 		r.AuthnInstant = attr(as, "AuthnInstant")
 		r.SessionIndex = attr(as, "SessionIndex")
-		r.AuthnContext = text(path(as, nsAssertion, "AuthnContext", nsAssertion, "AuthnContextClassRef"))
+		r.AuthnContext = trimmedText(path(as, nsAssertion, "AuthnContext", nsAssertion, "AuthnContextClassRef"))
 	}
 	for _, st := range children(src, nsAssertion, "AttributeStatement") {
 		for _, a := range children(st, nsAssertion, "Attribute") {

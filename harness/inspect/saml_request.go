@@ -48,7 +48,7 @@ func inspectAuthnRequest(r *Report, root *etree.Element, opts *Options, trust *t
 	if rac := child(src, nsProtocol, "RequestedAuthnContext"); rac != nil {
 		req.AuthnContextCompare = attr(rac, "Comparison")
 		for _, c := range children(rac, nsAssertion, "AuthnContextClassRef") {
-			req.AuthnContextClassRefs = append(req.AuthnContextClassRefs, text(c))
+			req.AuthnContextClassRefs = append(req.AuthnContextClassRefs, trimmedText(c))
 		}
 	}
 	r.Request = req
@@ -133,7 +133,7 @@ func inspectLogout(r *Report, root *etree.Element, opts *Options, trust *trustSe
 	readStatus(r, src)
 	if r.Kind == KindSAMLLogoutRequest {
 		nid := child(src, nsAssertion, "NameID")
-		r.Request = &RequestInfo{NameID: text(nid), SessionIndex: text(child(src, nsProtocol, "SessionIndex"))}
+		r.Request = &RequestInfo{NameID: text(nid), SessionIndex: trimmedText(child(src, nsProtocol, "SessionIndex"))}
 		if nid != nil {
 			r.Subject = &Subject{NameID: text(nid), Format: attr(nid, "Format")}
 		}

@@ -302,8 +302,13 @@ func text(el *etree.Element) string {
 			b.WriteString(cd.Data)
 		}
 	}
-	return strings.TrimSpace(b.String())
+	return b.String()
 }
+
+// trimmedText is text without surrounding white space, for values where white space
+// is only layout (issuers, audiences, status messages). Identity values (NameID,
+// attribute values) keep theirs: it is part of what was signed.
+func trimmedText(el *etree.Element) string { return strings.TrimSpace(text(el)) }
 
 // splitText reports whether el's text is interrupted by a comment or split into
 // several text nodes: harmless for canonicalization, fatal for a reader that takes the
