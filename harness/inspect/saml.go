@@ -97,7 +97,7 @@ func safetyFix(code string) string {
 func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trustSet) {
 	wrapped := wrappingEvidence(root)
 	rs := verifyEnveloped(root, "response", trust)
-	// Header and status come from the verified copy when the Response is signed.
+	// Header and status come from the verified element when the Response is signed.
 	resp := root
 	if rs.valid() {
 		resp = rs.verified
@@ -136,6 +136,9 @@ func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trust
 		dec, as, ok := decryptAssertion(r, encrypted[0], opts, trust)
 		if !ok {
 			summarizeSignatures(r, checks, opts, wrapped, Finding{})
+			if r.Has(CodeSignatureWrapped) {
+				r.Signature.Status = SigInvalid
+			}
 			return
 		}
 		checks = append(checks, as)

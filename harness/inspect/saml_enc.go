@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/beevik/etree"
 )
@@ -100,7 +101,7 @@ func decryptAssertion(r *Report, enc *etree.Element, opts *Options, trust *trust
 	}
 	if why := wrappingEvidence(root); len(why) > 0 {
 		r.add(CodeSignatureWrapped, SeverityError,
-			"The decrypted assertion has the shape of a signature wrapping attack: "+joinReasons(why)+". No claims are reported from it.",
+			"The decrypted assertion has the shape of a signature wrapping attack: "+strings.Join(why, "; ")+". No claims are reported from it.",
 			"Treat the message as forged.")
 		return nil, nil, false
 	}
@@ -114,17 +115,6 @@ func declares(el *etree.Element, prefix string) bool {
 		}
 	}
 	return false
-}
-
-func joinReasons(why []string) string {
-	s := ""
-	for i, w := range why {
-		if i > 0 {
-			s += "; "
-		}
-		s += w
-	}
-	return s
 }
 
 // decryptXMLEnc decrypts an EncryptedAssertion's EncryptedData. The content key comes
