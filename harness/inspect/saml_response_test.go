@@ -152,6 +152,9 @@ func TestInspectSAMLTampered(t *testing.T) {
 		{"reference points elsewhere", "assertion", func(s string) string {
 			return strings.Replace(s, `URI="#_assert7a8b9c"`, `URI="#_resp0d3c5e4f"`, 1)
 		}},
+		{"second Reference added", "assertion", func(s string) string {
+			return strings.Replace(s, "</SignedInfo>", `<Reference URI="#_resp0d3c5e4f"><DigestMethod Algorithm="`+algDigestSHA256+`"/><DigestValue>AA==</DigestValue></Reference></SignedInfo>`, 1)
+		}},
 		{"c14n with comments", "assertion", func(s string) string {
 			return strings.Replace(s, `<CanonicalizationMethod Algorithm="`+algExcC14N+`"`, `<CanonicalizationMethod Algorithm="`+algExcC14N+`WithComments"`, 1)
 		}},

@@ -260,6 +260,14 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		sc.embedded = c
 	}
 
+	if why := exactlyOnce(signedInfo, "CanonicalizationMethod", "SignatureMethod", "Reference"); why != "" {
+		sc.err = "SignedInfo " + why
+		return sc
+	}
+	if why := exactlyOnce(child(signedInfo, nsDSig, "Reference"), "Transforms", "DigestMethod", "DigestValue"); why != "" {
+		sc.err = "the Reference " + why
+		return sc
+	}
 	c14n := child(signedInfo, nsDSig, "CanonicalizationMethod")
 	if alg := attr(c14n, "Algorithm"); alg != algExcC14N {
 		sc.err = fmt.Sprintf("SignedInfo is canonicalized with %q; only exclusive c14n without comments (%s) is accepted, as SAML and Entra use", alg, algExcC14N)
@@ -335,6 +343,24 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 	}
 	sc.verified = el
 	return sc
+}
+
+// exactlyOnce checks that el's child elements are the named XML-DSig elements, each
+// once: a duplicate would let two verifiers read different values from one signature.
+func exactlyOnce(el *etree.Element, tags ...string) string {
+	seen := map[string]int{}
+	for _, c := range el.ChildElements() {
+		if c.NamespaceURI() != nsDSig || !contains(tags, c.Tag) {
+			return fmt.Sprintf("contains an unexpected <%s> element", c.Tag)
+		}
+		seen[c.Tag]++
+	}
+	for _, t := range tags {
+		if seen[t] != 1 {
+			return fmt.Sprintf("has %d <%s> elements, not one", seen[t], t)
+		}
+	}
+	return ""
 }
 
 func inclusivePrefixes(method *etree.Element) string {
