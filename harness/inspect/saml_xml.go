@@ -1,0 +1,456 @@
+package inspect
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/beevik/etree"
+	validator "github.com/mattermost/xml-roundtrip-validator"
+)
+
+// XML namespaces of the SAML 2.0, XML-DSig and XML-Enc specifications.
+const (
+	nsProtocol  = "urn:oasis:names:tc:SAML:2.0:protocol"
+	nsAssertion = "urn:oasis:names:tc:SAML:2.0:assertion"
+	nsMetadata  = "urn:oasis:names:tc:SAML:2.0:metadata"
+	nsDSig      = "http://www.w3.org/2000/09/xmldsig#"
+	nsXMLEnc    = "http://www.w3.org/2001/04/xmlenc#"
+)
+
+// xmlSafetyError is why a document was refused before any tree was built.
+type xmlSafetyError struct {
+	code string
+	msg  string
+}
+
+func (e *xmlSafetyError) Error() string { return e.msg }
+
+// parseXML reads a document in one streaming pass and builds its tree as it goes,
+// refusing what a SAML message never needs and attackers use: a DOCTYPE (entity
+// expansion, XXE), nesting deeper than MaxXMLDepth, duplicate attributes (a parser
+// would silently keep one), names that are not namespace-well-formed, and constructs
+// that encoding/xml does not round-trip (CVE-2020-29509/29510/29511: a name that
+// changes namespace between verification and reading). No tree exists for a refused
+// document.
+func parseXML(doc []byte) (*etree.Document, error) {
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	dec.Strict = true
+	dec.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
+		switch strings.ToLower(charset) {
+		case "utf-8", "utf8", "us-ascii", "ascii":
+			return input, nil
+		}
+		return nil, fmt.Errorf("the document declares encoding %q; SAML messages are UTF-8", charset)
+	}
+	d := etree.NewDocument()
+	var stack []xml.Name
+	cur := &d.Element
+	roots := 0
+	checked := map[string]bool{}
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
+		case xml.StartElement:
+			if len(stack) == 0 {
+				roots++
+				if roots > 1 {
+					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has more than one root element."}
+				}
+			}
+			stack = append(stack, t.Name)
+			if len(stack) > MaxXMLDepth {
+				return nil, &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
+			}
+			if !qname(t.Name) {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
+			}
+			for i, a := range t.Attr {
+				if !qname(a.Name) {
+					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
+				}
+				for _, b := range t.Attr[:i] {
+					if a.Name == b.Name {
+						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
+					}
+				}
+			}
+			if namespaced(t) {
+				if err := roundTrips(skeleton(t), checked); err != nil {
+					return nil, err
+				}
+			}
+			el := cur.CreateElement(rawName(t.Name))
+			for _, a := range t.Attr {
+				el.CreateAttr(rawName(a.Name), a.Value)
+			}
+			cur = el
+		case xml.EndElement:
+			if len(stack) == 0 || stack[len(stack)-1] != t.Name {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", rawName(t.Name))}
+			}
+			// No round-trip check: the name equals the start tag's, already checked.
+			stack = stack[:len(stack)-1]
+			cur = cur.Parent()
+		case xml.CharData:
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has text outside its root element."}
+				}
+				continue
+			}
+			s := string(t)
+			cur.CreateText(s).SetData(s) // SetData marks whitespace-only text for Indent
+		case xml.Comment:
+			if err := roundTrips(t, checked); err != nil {
+				return nil, err
+			}
+			if len(stack) > 0 {
+				cur.CreateComment(string(t))
+			}
+		case xml.ProcInst:
+			if err := roundTrips(t, checked); err != nil {
+				return nil, err
+			}
+			if len(stack) > 0 {
+				cur.CreateProcInst(t.Target, string(t.Inst))
+			}
+		}
+	}
+	if len(stack) != 0 {
+		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", rawName(stack[len(stack)-1]))}
+	}
+	if roots == 0 {
+		return nil, &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
+	}
+	return d, nil
+}
+
+// namespaced reports whether a start tag involves namespaces at all (a prefix or a
+// declaration) or names beyond plain ASCII. Only such tags get the round-trip check:
+// the instabilities it guards against all come from encoding/xml translating prefixes
+// and declarations, and a tag of plain unprefixed names passes through the encoder
+// untouched. The check costs an encoder and a decoder per distinct tag; skipping the
+// plain ones halves the cost of parsing an Entra response.
+func namespaced(t xml.StartElement) bool {
+	if t.Name.Space != "" || !plainName(t.Name.Local) {
+		return true
+	}
+	for _, a := range t.Attr {
+		if a.Name.Space != "" || a.Name.Local == "xmlns" || !plainName(a.Name.Local) {
+			return true
+		}
+	}
+	return false
+}
+
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// skeleton is a start tag with its attribute values blanked, except namespace
+// declarations. Round-trip instability lives in names and namespace bindings;
+// values cannot mutate because the strict decoder has already refused invalid UTF-8
+// and illegal characters. Blanking lets one check cover every <AttributeValue>.
+func skeleton(t xml.StartElement) xml.StartElement {
+	s := xml.StartElement{Name: t.Name, Attr: make([]xml.Attr, len(t.Attr))}
+	for i, a := range t.Attr {
+		s.Attr[i] = xml.Attr{Name: a.Name}
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			s.Attr[i].Value = a.Value
+		}
+	}
+	return s
+}
+
+// roundTrips applies the xml-roundtrip-validator token check (the one crewjam/saml runs
+// on every message) to one token, once per distinct token: the check builds an encoder
+// and a decoder each time, and a response repeats the same few tags. Text is left out:
+// encoding/xml escapes and unescapes character data faithfully.
+func roundTrips(tok xml.Token, checked map[string]bool) error {
+	key := tokenKey(tok)
+	if checked[key] {
+		return nil
+	}
+	checked[key] = true
+	if err := validator.CheckToken(tok); err != nil {
+		var rt validator.XMLRoundtripError
+		if errors.As(err, &rt) {
+			return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that changes meaning when re-parsed (%s); such names are used to make a signature check and the claim reader see different elements, so the document is refused.", describeToken(tok))}
+		}
+		return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that cannot be re-encoded (%s), so the document is refused.", describeToken(tok))}
+	}
+	return nil
+}
+
+func tokenKey(tok xml.Token) string {
+	var b strings.Builder
+	switch t := tok.(type) {
+	case xml.StartElement:
+		b.WriteString("<" + t.Name.Space + ":" + t.Name.Local)
+		for _, a := range t.Attr {
+			b.WriteString(" " + a.Name.Space + ":" + a.Name.Local + "=" + a.Value + "\x00")
+		}
+	case xml.EndElement:
+		b.WriteString("</" + t.Name.Space + ":" + t.Name.Local)
+	case xml.Comment:
+		b.WriteString("<!--" + string(t))
+	case xml.ProcInst:
+		b.WriteString("<?" + t.Target + " " + string(t.Inst))
+	}
+	return b.String()
+}
+
+func describeToken(tok xml.Token) string {
+	switch t := tok.(type) {
+	case xml.StartElement:
+		return "element <" + rawName(t.Name) + ">"
+	case xml.EndElement:
+		return "end tag </" + rawName(t.Name) + ">"
+	case xml.ProcInst:
+		return "processing instruction <?" + t.Target + "?>"
+	case xml.Comment:
+		return "a comment"
+	}
+	return "a token"
+}
+
+// qname reports whether a raw name is an NCName or prefix:NCName. encoding/xml
+// accepts names such as "x:" or "a:b:c" that namespace-aware parsers read otherwise.
+func qname(n xml.Name) bool {
+	return n.Local != "" && !strings.Contains(n.Local, ":") && !strings.Contains(n.Space, ":")
+}
+
+func rawName(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// is reports whether el is the element ns:tag, namespace resolved.
+func is(el *etree.Element, ns, tag string) bool {
+	return el != nil && el.Tag == tag && el.NamespaceURI() == ns
+}
+
+// children returns el's direct child elements named ns:tag.
+func children(el *etree.Element, ns, tag string) []*etree.Element {
+	if el == nil {
+		return nil
+	}
+	var out []*etree.Element
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && is(c, ns, tag) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// child returns el's first direct child element named ns:tag, or nil.
+func child(el *etree.Element, ns, tag string) *etree.Element {
+	if el == nil {
+		return nil
+	}
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && is(c, ns, tag) {
+			return c
+		}
+	}
+	return nil
+}
+
+// path follows a chain of direct children, each "ns tag" pair in turn.
+func path(el *etree.Element, steps ...string) *etree.Element {
+	for i := 0; i+1 < len(steps) && el != nil; i += 2 {
+		el = child(el, steps[i], steps[i+1])
+	}
+	return el
+}
+
+// text returns all the character data directly inside el, concatenated: what
+// canonicalization signs. etree's Text() returns only the first text node, which is
+// exactly the truncation a comment-injection attack (alice@evil.com<!---->.contoso.com)
+// relies on.
+func text(el *etree.Element) string {
+	if el == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			b.WriteString(cd.Data)
+		}
+	}
+	return b.String()
+}
+
+// trimmedText is text without surrounding white space, for values where white space
+// is only layout (issuers, audiences, status messages). Identity values (NameID,
+// attribute values) keep theirs: it is part of what was signed.
+func trimmedText(el *etree.Element) string { return strings.TrimSpace(text(el)) }
+
+// splitText reports whether el's text is interrupted by a comment or split into
+// several text nodes: harmless for canonicalization, fatal for a reader that takes the
+// first node.
+func splitText(el *etree.Element) bool {
+	nodes := 0
+	for _, t := range el.Child {
+		switch t.(type) {
+		case *etree.Comment:
+			return true
+		case *etree.CharData:
+			nodes++
+		}
+	}
+	return nodes > 1
+}
+
+func attr(el *etree.Element, name string) string {
+	if el == nil {
+		return ""
+	}
+	for _, a := range el.Attr {
+		if a.Space == "" && a.Key == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// describePath names an element by its ancestry, for findings: "Response/Extensions/Assertion".
+func describePath(el *etree.Element) string {
+	var parts []string
+	for e := el; e != nil && e.Tag != ""; e = e.Parent() {
+		parts = append([]string{e.Tag}, parts...)
+	}
+	return strings.Join(parts, "/")
+}
+
+// prettyXML renders the tree indented for people. It writes from the tree directly,
+// leaving it untouched: etree's Indent rewrites the tree's whitespace and costs as much
+// as the signature check. Elements holding only text stay on one line; mixed content
+// (a comment inside a NameID) is shown as it is.
+func prettyXML(d *etree.Document) string {
+	var b strings.Builder
+	b.Grow(4096)
+	for _, t := range d.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			prettyElement(&b, t, 0)
+		case *etree.ProcInst:
+			b.WriteString("<?" + t.Target + " " + t.Inst + "?>\n")
+		}
+	}
+	return b.String()
+}
+
+func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
+	indent := strings.Repeat("  ", depth)
+	b.WriteString(indent + "<" + el.FullTag())
+	for _, a := range el.Attr {
+		b.WriteString(" " + a.FullKey() + `="`)
+		escape(b, a.Value, true)
+		b.WriteByte('"')
+	}
+	hasElem, hasText := false, false
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			hasElem = true
+		case *etree.CharData:
+			hasText = hasText || !t.IsWhitespace()
+		case *etree.Comment:
+			hasText = true
+		}
+	}
+	switch {
+	case len(el.Child) == 0 || (!hasElem && !hasText):
+		b.WriteString("/>\n")
+		return
+	case !hasElem || hasText:
+		b.WriteByte('>')
+		for _, t := range el.Child {
+			writeInline(b, t)
+		}
+	default:
+		b.WriteString(">\n")
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				prettyElement(b, c, depth+1)
+			}
+		}
+		b.WriteString(indent)
+	}
+	b.WriteString("</" + el.FullTag() + ">\n")
+}
+
+// writeInline writes a token as it is, for content kept on one line.
+func writeInline(b *strings.Builder, t etree.Token) {
+	switch t := t.(type) {
+	case *etree.CharData:
+		escape(b, t.Data, false)
+	case *etree.Comment:
+		b.WriteString("<!--" + t.Data + "-->")
+	case *etree.Element:
+		b.WriteString("<" + t.FullTag())
+		for _, a := range t.Attr {
+			b.WriteString(" " + a.FullKey() + `="`)
+			escape(b, a.Value, true)
+			b.WriteByte('"')
+		}
+		b.WriteByte('>')
+		for _, c := range t.Child {
+			writeInline(b, c)
+		}
+		b.WriteString("</" + t.FullTag() + ">")
+	}
+}
+
+// escape writes s as XML text or, with attr, as an attribute value.
+func escape(b *strings.Builder, s string, attr bool) {
+	if !strings.ContainsAny(s, "&<>\"\n\t\r") {
+		b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case attr && r == '"':
+			b.WriteString("&quot;")
+		case attr && r == '\n':
+			b.WriteString("&#xA;")
+		case attr && r == '\t':
+			b.WriteString("&#x9;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
