@@ -98,7 +98,7 @@ func inspectCapture(b []byte, size int, opts *Options) *Report {
 			return failed(&InputInfo{Format: formatSAMLTracer, Size: size}, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
 		}
 		format = formatSAMLTracer
-		msgs = tracerMessages(t)
+		msgs = tracerMessages(t, opts.maxBytes())
 	default:
 		return nil
 	}
@@ -185,7 +185,7 @@ func harMessages(h harFile, max int) []capturedMessage {
 	var out []capturedMessage
 	seen := map[string]bool{}
 	add := func(m capturedMessage) {
-		key := m.format + "\x00" + messageKey(m)
+		key := fmt.Sprint(m.format == "authorize") + "\x00" + messageKey(m)
 		if seen[key] {
 			return
 		}
@@ -317,7 +317,7 @@ func location(e harEntry) string {
 	return e.Response.RedirectURL
 }
 
-func tracerMessages(t tracerFile) []capturedMessage {
+func tracerMessages(t tracerFile, max int) []capturedMessage {
 	var out []capturedMessage
 	for i, q := range t.Requests {
 		if len(out) > MaxCaptureMessages {
@@ -349,7 +349,7 @@ func tracerMessages(t tracerFile) []capturedMessage {
 				post.Add(p[0], p[1])
 			}
 		}
-		if hasMessageParam(post) && postDecodes(post) {
+		if hasMessageParam(post) && postDecodes(post, max) {
 			out = append(out, capturedMessage{src: s, vals: post, format: formatForm})
 			continue
 		}
@@ -361,12 +361,12 @@ func tracerMessages(t tracerFile) []capturedMessage {
 }
 
 // postDecodes reports whether the SAML parameter of a SAML-tracer POST is still the
-// real value, not one hashed or obfuscated by the export filter.
-func postDecodes(v url.Values) bool {
+// real message, not a value hashed or obfuscated by the export filter.
+func postDecodes(v url.Values, max int) bool {
 	for _, p := range []string{"SAMLResponse", "SAMLRequest"} {
 		if s := v.Get(p); s != "" {
-			_, err := decodeBase64([]byte(s))
-			return err == nil && looksLikeBase64([]byte(s))
+			out, _, err := decodeLayers([]byte(s), max)
+			return err == nil && len(out) > 0 && out[0] == '<'
 		}
 	}
 	return true
