@@ -108,7 +108,7 @@ func TestInspectDetectsEveryForm(t *testing.T) {
 	}
 }
 
-func zlibB64(t *testing.T, s string) string {
+func zlibB64(t testing.TB, s string) string {
 	raw := deflateRaw(t, s)
 	// A zlib stream is the raw DEFLATE data between a 2-byte header and an Adler-32.
 	var a, b uint32 = 1, 0

@@ -540,7 +540,9 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 				"Start a new sign-in; make the app keep the nonce per sign-in (in the session) and compare it.")
 		}
 	}
-	if idp := claimString(c, "idp"); idp != "" && idp != claimString(c, "iss") {
+	idp := claimString(c, "idp")
+	home := idp == claimString(c, "iss") || (entraTenantFromIssuer(idp) != "" && entraTenantFromIssuer(idp) == strings.ToLower(claimString(c, "tid")))
+	if idp != "" && !home {
 		who := idp
 		if idp == msaTenantID || strings.Contains(idp, msaTenantID) {
 			who = "a personal Microsoft account (" + idp + ")"

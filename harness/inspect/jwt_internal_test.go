@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"strconv"
 	"strings"
@@ -133,6 +134,7 @@ func TestInspectJWT(t *testing.T) {
 		}), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
 		{name: "hasgroups", token: keys.signRS256(t, with(func(c map[string]any) { c["hasgroups"] = true }), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
 		{name: "guest from MSA", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = msaTenantID }), nil), opts: base, status: SigValid, want: []string{CodeGuestUser}},
+		{name: "idp of the home tenant is no guest", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = "https://sts.windows.net/" + testTenant + "/" }), nil), opts: base, status: SigValid, absent: []string{CodeGuestUser}},
 		{name: "duplicate claim", token: manualRS(`{"aud":"` + testClientID + `","sub":"a","sub":"b","exp":9999999999,"nonce":"n-0S6_WzA2Mj","email":"x"}`), opts: base, status: SigValid, want: []string{CodeDuplicateClaim}},
 		{name: "no time given", token: keys.signRS256(t, idClaims(), nil), opts: Options{Keys: keys.set}, status: SigValid, want: []string{CodeTimeNotChecked}, absent: []string{CodeExpired, CodeNotYetValid}},
 	}
@@ -254,5 +256,43 @@ func TestJWTKeyOfAnotherFamilyIsNotUsed(t *testing.T) {
 	r := Inspect([]byte(keys.signRS256(t, idClaims(), nil)), Options{Now: testNow, Keys: set})
 	if r.Signature.Status == SigValid || !r.Has(CodeUnknownKey) {
 		t.Errorf("Inspect(RS256 token, EC key) signature %+v findings %v, want not valid and %s", r.Signature, codes(r), CodeUnknownKey)
+	}
+}
+
+// The JSON of a JWT report carries the stable fields DESIGN.md promises.
+func TestJWTReportJSONContract(t *testing.T) {
+	keys := newTestKeys(t)
+	r := Inspect([]byte(keys.signRS256(t, idClaims(), nil)), Options{Now: testNow, Keys: keys.set})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["kind"] != "jwt" || m["issuer"] != "https://login.microsoftonline.com/"+testTenant+"/v2.0" {
+		t.Errorf("JSON kind %v issuer %v", m["kind"], m["issuer"])
+	}
+	if sub, _ := m["subject"].(map[string]any); sub["name_id"] != idClaims()["sub"] {
+		t.Errorf("JSON subject = %v", m["subject"])
+	}
+	for _, k := range []string{"audiences", "not_before", "not_on_or_after", "signature", "claims", "findings", "header", "input"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON has no %q: %s", k, b)
+		}
+	}
+	if sig, _ := m["signature"].(map[string]any); sig["status"] != "valid" || sig["algorithm"] != "RS256" {
+		t.Errorf("JSON signature = %v", m["signature"])
+	}
+	cl, _ := m["claims"].([]any)
+	if len(cl) == 0 {
+		t.Fatalf("JSON claims empty")
+	}
+	first, _ := cl[0].(map[string]any)
+	for _, k := range []string{"name", "friendly", "values"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("JSON claim has no %q: %v", k, first)
+		}
 	}
 }
