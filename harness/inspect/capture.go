@@ -14,6 +14,10 @@ import (
 // MaxCaptureMessages bounds the messages reported from one HAR or SAML-tracer file.
 const MaxCaptureMessages = 1000
 
+// collectLimit bounds what is gathered before inspection; authorize requests are
+// gathered too (for correlation, not reported), so it leaves room for them.
+const collectLimit = 2 * MaxCaptureMessages
+
 // HAR 1.2, only the parts that carry messages.
 type harFile struct {
 	Log *struct {
@@ -103,12 +107,6 @@ func inspectCapture(b []byte, size int, opts *Options) *Report {
 		return nil
 	}
 	r := &Report{Kind: KindHAR, Input: &InputInfo{Format: format, Size: size}}
-	if len(msgs) > MaxCaptureMessages {
-		r.add(CodeCaptureTruncated, SeverityWarning,
-			fmt.Sprintf("The capture holds %d messages; only the first %d were inspected.", len(msgs), MaxCaptureMessages),
-			"Capture only the sign-in you want checked.")
-		msgs = msgs[:MaxCaptureMessages]
-	}
 	if len(msgs) == 0 {
 		r.add(CodeInputMalformed, SeverityWarning,
 			"The capture holds no SAML message, ID token, authorization code, OIDC error or token response.",
@@ -129,6 +127,12 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 			nonce, clientID = m.vals.Get("nonce"), m.vals.Get("client_id")
 			authorizeEntry = fmt.Sprint(m.src.Entry)
 			continue
+		}
+		if len(r.Messages) == MaxCaptureMessages {
+			r.add(CodeCaptureTruncated, SeverityWarning,
+				fmt.Sprintf("The capture holds more than %d messages; only the first %d were inspected.", MaxCaptureMessages, MaxCaptureMessages),
+				"Capture only the sign-in you want checked.")
+			return
 		}
 		o := *opts
 		var samlNote string
@@ -193,7 +197,7 @@ func harMessages(h harFile, max int) []capturedMessage {
 		out = append(out, m)
 	}
 	for i, e := range h.Log.Entries {
-		if len(out) > MaxCaptureMessages {
+		if len(out) > collectLimit {
 			break
 		}
 		src := Source{Entry: i, Method: e.Request.Method, URL: e.Request.URL, Status: e.Response.Status, Started: e.Started}
@@ -320,7 +324,7 @@ func location(e harEntry) string {
 func tracerMessages(t tracerFile, max int) []capturedMessage {
 	var out []capturedMessage
 	for i, q := range t.Requests {
-		if len(out) > MaxCaptureMessages {
+		if len(out) > collectLimit {
 			break
 		}
 		var status int
