@@ -92,14 +92,14 @@ func inspectCapture(b []byte, size int, opts *Options) *Report {
 	case probe["log"] != nil:
 		var h harFile
 		if err := json.Unmarshal(b, &h); err != nil || h.Log == nil {
-			return failed(&InputInfo{Format: formatHAR, Size: size}, CodeInputMalformed, "The HAR file does not parse: it needs log.entries as HAR 1.2 defines them.")
+			return failedReport(&InputInfo{Format: formatHAR, Size: size}, CodeInputMalformed, "The HAR file does not parse: it needs log.entries as HAR 1.2 defines them.")
 		}
 		format = formatHAR
 		msgs = harMessages(h, opts.maxBytes())
 	case probe["requests"] != nil:
 		var t tracerFile
 		if err := json.Unmarshal(b, &t); err != nil {
-			return failed(&InputInfo{Format: formatSAMLTracer, Size: size}, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
+			return failedReport(&InputInfo{Format: formatSAMLTracer, Size: size}, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
 		}
 		format = formatSAMLTracer
 		msgs = tracerMessages(t, opts.maxBytes())
@@ -229,7 +229,7 @@ func harMessages(h harFile, max int) []capturedMessage {
 				add(capturedMessage{src: s, vals: vals, format: formatForm})
 			}
 		}
-		if loc := location(e); loc != "" && e.Response.Status >= 300 && e.Response.Status < 400 {
+		if loc := harLocation(e); loc != "" && e.Response.Status >= 300 && e.Response.Status < 400 {
 			if u, err := url.Parse(loc); err == nil {
 				s := src
 				s.Where = "redirect"
@@ -312,7 +312,7 @@ func looksLikeTokenResponse(b []byte) bool {
 	return obj["id_token"] != nil || obj["access_token"] != nil || (obj["error"] != nil && obj["error_description"] != nil)
 }
 
-func location(e harEntry) string {
+func harLocation(e harEntry) string {
 	for _, h := range e.Response.Headers {
 		if strings.EqualFold(h.Name, "Location") {
 			return h.Value

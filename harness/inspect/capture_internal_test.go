@@ -9,19 +9,19 @@ import (
 	"testing"
 )
 
-type harEntryT map[string]any
+type fdHAREntryMap map[string]any
 
-func newHAREntry(method, u string, status int, extra func(req, resp map[string]any)) harEntryT {
+func fdHAREntry(method, u string, status int, extra func(req, resp map[string]any)) fdHAREntryMap {
 	req := map[string]any{"method": method, "url": u, "httpVersion": "HTTP/1.1", "headers": []any{}, "queryString": []any{}, "cookies": []any{}, "headersSize": -1, "bodySize": 0}
 	resp := map[string]any{"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": []any{}, "cookies": []any{},
 		"content": map[string]any{"size": 0, "mimeType": "text/html"}, "redirectURL": "", "headersSize": -1, "bodySize": 0}
 	if extra != nil {
 		extra(req, resp)
 	}
-	return harEntryT{"startedDateTime": "2026-11-23T11:59:00.000Z", "time": 12, "request": req, "response": resp, "cache": map[string]any{}, "timings": map[string]any{"send": 0, "wait": 0, "receive": 0}}
+	return fdHAREntryMap{"startedDateTime": "2026-11-23T11:59:00.000Z", "time": 12, "request": req, "response": resp, "cache": map[string]any{}, "timings": map[string]any{"send": 0, "wait": 0, "receive": 0}}
 }
 
-func buildHAR(t *testing.T, entries ...harEntryT) []byte {
+func fdBuildHAR(t *testing.T, entries ...fdHAREntryMap) []byte {
 	b, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "test", "version": "1"}, "entries": entries}})
 	if err != nil {
 		t.Fatal(err)
@@ -30,50 +30,50 @@ func buildHAR(t *testing.T, entries ...harEntryT) []byte {
 }
 
 func TestInspectHAR(t *testing.T) {
-	keys := newTestKeys(t)
-	idToken := keys.signRS256(t, idClaims(), nil)
-	staleToken := keys.signRS256(t, func() map[string]any { c := idClaims(); c["nonce"] = "from-another-login"; return c }(), nil)
-	redirect := "https://login.microsoftonline.com/" + testTenant + "/saml2?SAMLRequest=" + url.QueryEscape(deflateB64(t, authnRequestXML)) + "&RelayState=rs1"
-	acsForm := `<html><body onload="document.forms[0].submit()"><form method="POST" action="https://vendor.example/saml/acs"><input type="hidden" name="SAMLResponse" value="` + b64(responseXML) + `"/><input type="hidden" name="RelayState" value="rs1"/></form></body></html>`
-	authorize := "https://login.microsoftonline.com/" + testTenant + "/oauth2/v2.0/authorize?client_id=" + testClientID +
+	keys := fdNewKeys(t)
+	idToken := keys.signRS256(t, fdIDClaims(), nil)
+	staleToken := keys.signRS256(t, func() map[string]any { c := fdIDClaims(); c["nonce"] = "from-another-login"; return c }(), nil)
+	redirect := "https://login.microsoftonline.com/" + fdTenant + "/saml2?SAMLRequest=" + url.QueryEscape(fdDeflateB64(t, fdAuthnRequestXML)) + "&RelayState=rs1"
+	acsForm := `<html><body onload="document.forms[0].submit()"><form method="POST" action="https://vendor.example/saml/acs"><input type="hidden" name="SAMLResponse" value="` + fdB64(fdResponseXML) + `"/><input type="hidden" name="RelayState" value="rs1"/></form></body></html>`
+	authorize := "https://login.microsoftonline.com/" + fdTenant + "/oauth2/v2.0/authorize?client_id=" + fdClientID +
 		"&response_type=code+id_token&response_mode=form_post&redirect_uri=https%3A%2F%2Fvendor.example%2Fcb&scope=openid+profile+email&state=s1&nonce=n-0S6_WzA2Mj"
 	formPost := `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="https://vendor.example/cb"><input type="hidden" name="code" value="0.AXcode" /><input type="hidden" name="id_token" value="` + idToken + `" /><input type="hidden" name="state" value="s1" /><noscript><input type="submit" value="Continue" /></noscript></form></body></html>`
-	tokenJSON := mustJSON(t, map[string]any{"token_type": "Bearer", "scope": "openid profile email", "expires_in": 3599, "access_token": "at-value", "id_token": staleToken})
+	tokenJSON := fdJSON(t, map[string]any{"token_type": "Bearer", "scope": "openid profile email", "expires_in": 3599, "access_token": "at-value", "id_token": staleToken})
 
-	har := buildHAR(t,
+	har := fdBuildHAR(t,
 		// 0: the SP redirects to Entra with an AuthnRequest (Location header).
-		newHAREntry("GET", "https://vendor.example/login", 302, func(_, resp map[string]any) {
+		fdHAREntry("GET", "https://vendor.example/login", 302, func(_, resp map[string]any) {
 			resp["headers"] = []any{map[string]any{"name": "Location", "value": redirect}}
 			resp["redirectURL"] = redirect
 		}),
 		// 1: the browser follows it: the same message, reported once.
-		newHAREntry("GET", redirect, 200, nil),
+		fdHAREntry("GET", redirect, 200, nil),
 		// 2: Entra answers with the auto-posting form; 3: the browser posts it (reported once).
-		newHAREntry("POST", "https://login.microsoftonline.com/"+testTenant+"/login", 200, func(_, resp map[string]any) {
+		fdHAREntry("POST", "https://login.microsoftonline.com/"+fdTenant+"/login", 200, func(_, resp map[string]any) {
 			resp["content"] = map[string]any{"size": len(acsForm), "mimeType": "text/html; charset=utf-8", "text": base64.StdEncoding.EncodeToString([]byte(acsForm)), "encoding": "base64"}
 		}),
-		newHAREntry("POST", "https://vendor.example/saml/acs", 302, func(req, _ map[string]any) {
-			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "SAMLResponse=" + url.QueryEscape(b64(responseXML)) + "&RelayState=rs1"}
+		fdHAREntry("POST", "https://vendor.example/saml/acs", 302, func(req, _ map[string]any) {
+			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "SAMLResponse=" + url.QueryEscape(fdB64(fdResponseXML)) + "&RelayState=rs1"}
 		}),
 		// 4: OIDC authorize request answered by a form_post page with code + id_token.
-		newHAREntry("GET", authorize, 200, func(_, resp map[string]any) {
+		fdHAREntry("GET", authorize, 200, func(_, resp map[string]any) {
 			resp["content"] = map[string]any{"size": len(formPost), "mimeType": "text/html", "text": formPost}
 		}),
 		// 5: an OIDC redirect with only a code.
-		newHAREntry("GET", "https://login.microsoftonline.com/"+testTenant+"/login", 302, func(_, resp map[string]any) {
+		fdHAREntry("GET", "https://login.microsoftonline.com/"+fdTenant+"/login", 302, func(_, resp map[string]any) {
 			resp["headers"] = []any{map[string]any{"name": "location", "value": "https://vendor.example/cb?code=0.AYcode&state=s2"}}
 		}),
 		// 6: the token request (a code being redeemed, not a message) and its response.
-		newHAREntry("POST", "https://login.microsoftonline.com/"+testTenant+"/oauth2/v2.0/token", 200, func(req, resp map[string]any) {
-			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "grant_type=authorization_code&code=0.AYcode&client_id=" + testClientID}
+		fdHAREntry("POST", "https://login.microsoftonline.com/"+fdTenant+"/oauth2/v2.0/token", 200, func(req, resp map[string]any) {
+			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "grant_type=authorization_code&code=0.AYcode&client_id=" + fdClientID}
 			resp["content"] = map[string]any{"size": len(tokenJSON), "mimeType": "application/json", "text": tokenJSON}
 		}),
 		// 7: an error redirect.
-		newHAREntry("GET", "https://vendor.example/cb?error=access_denied&error_description="+url.QueryEscape("AADSTS50105: not assigned"), 200, nil),
+		fdHAREntry("GET", "https://vendor.example/cb?error=access_denied&error_description="+url.QueryEscape("AADSTS50105: not assigned"), 200, nil),
 		// 8: noise.
-		newHAREntry("GET", "https://vendor.example/favicon.ico", 404, nil),
+		fdHAREntry("GET", "https://vendor.example/favicon.ico", 404, nil),
 	)
-	r := Inspect(har, Options{Now: testNow, Keys: keys.set})
+	r := Inspect(har, Options{Now: fdNow, Keys: keys.set})
 	if r.Kind != KindHAR || r.Input.Format != formatHAR || r.Input.Size != len(har) {
 		t.Fatalf("Inspect(HAR) kind %q input %+v, want har", r.Kind, r.Input)
 	}
@@ -103,17 +103,17 @@ func TestInspectHAR(t *testing.T) {
 			t.Errorf("Inspect(HAR) message %d = %s, want %s@%d/%s", i, got[i], w.kind, w.entry, w.where)
 		}
 		if w.code != "" && !m.Has(w.code) {
-			t.Errorf("Inspect(HAR) message %d (%s) findings %v, want %s", i, got[i], codes(m), w.code)
+			t.Errorf("Inspect(HAR) message %d (%s) findings %v, want %s", i, got[i], fdCodes(m), w.code)
 		}
 		if m.Source.Started == "" || m.Source.URL == "" || m.Source.Method == "" {
 			t.Errorf("Inspect(HAR) message %d source %+v, want method, url and start time", i, m.Source)
 		}
 	}
-	if f := finding(r.Messages[1], CodeCorrelated); f == nil || !strings.Contains(f.Message, testRequest) {
-		t.Errorf("Inspect(HAR) response correlation = %+v, want the AuthnRequest ID %s", f, testRequest)
+	if f := fdFinding(r.Messages[1], CodeCorrelated); f == nil || !strings.Contains(f.Message, fdRequestID) {
+		t.Errorf("Inspect(HAR) response correlation = %+v, want the AuthnRequest ID %s", f, fdRequestID)
 	}
 	if r.Messages[2].Has(CodeNonceMismatch) || r.Messages[2].Has(CodeClientIDMismatch) {
-		t.Errorf("Inspect(HAR) form_post id_token findings %v, want nonce and client_id to match the authorize request", codes(r.Messages[2]))
+		t.Errorf("Inspect(HAR) form_post id_token findings %v, want nonce and client_id to match the authorize request", fdCodes(r.Messages[2]))
 	}
 	if m := r.Messages[4]; m.Token == nil || !m.Token.HasAccessToken {
 		t.Errorf("Inspect(HAR) token response Token = %+v, want described", m.Token)
@@ -126,57 +126,57 @@ func TestInspectHAR(t *testing.T) {
 	}
 
 	// An explicit --request-id wins over the capture's own.
-	r = Inspect(har, Options{Now: testNow, RequestID: "_explicit"})
+	r = Inspect(har, Options{Now: fdNow, RequestID: "_explicit"})
 	if r.Messages[1].Has(CodeCorrelated) {
-		t.Errorf("Inspect(HAR, RequestID) findings %v, want no correlation note", codes(r.Messages[1]))
+		t.Errorf("Inspect(HAR, RequestID) findings %v, want no correlation note", fdCodes(r.Messages[1]))
 	}
 }
 
 func TestInspectHARLimits(t *testing.T) {
-	var entries []harEntryT
+	var entries []fdHAREntryMap
 	for i := 0; i < MaxCaptureMessages+5; i++ {
-		entries = append(entries, newHAREntry("GET", fmt.Sprintf("https://vendor.example/cb?code=c%d&state=s", i), 200, nil))
+		entries = append(entries, fdHAREntry("GET", fmt.Sprintf("https://vendor.example/cb?code=c%d&state=s", i), 200, nil))
 	}
-	har := buildHAR(t, entries...)
+	har := fdBuildHAR(t, entries...)
 	if len(har) <= DefaultMaxInputBytes/2 {
 		t.Logf("HAR is %d bytes", len(har))
 	}
-	r := Inspect(har, Options{Now: testNow, MaxInputBytes: 4096})
+	r := Inspect(har, Options{Now: fdNow, MaxInputBytes: 4096})
 	if !r.Has(CodeCaptureTruncated) || len(r.Messages) != MaxCaptureMessages {
-		t.Errorf("Inspect(HAR of %d messages) %d messages findings %v, want %d and %s", len(entries), len(r.Messages), codes(r), MaxCaptureMessages, CodeCaptureTruncated)
+		t.Errorf("Inspect(HAR of %d messages) %d messages findings %v, want %d and %s", len(entries), len(r.Messages), fdCodes(r), MaxCaptureMessages, CodeCaptureTruncated)
 	}
 	if r.Has(CodeInputTooLarge) {
 		t.Errorf("Inspect(HAR over the message limit) refused it; a HAR has its own limit")
 	}
-	empty := buildHAR(t, newHAREntry("GET", "https://vendor.example/", 200, nil))
+	empty := fdBuildHAR(t, fdHAREntry("GET", "https://vendor.example/", 200, nil))
 	r = Inspect(empty, Options{})
 	if r.Kind != KindHAR || len(r.Messages) != 0 || !r.Has(CodeInputMalformed) {
-		t.Errorf("Inspect(HAR without messages) kind %q findings %v, want har with a finding saying so", r.Kind, codes(r))
+		t.Errorf("Inspect(HAR without messages) kind %q findings %v, want har with a finding saying so", r.Kind, fdCodes(r))
 	}
 	r = Inspect([]byte(`{"log":{"entries":"nope"}}`), Options{})
 	if !r.Has(CodeInputMalformed) {
-		t.Errorf("Inspect(broken HAR) findings %v, want %s", codes(r), CodeInputMalformed)
+		t.Errorf("Inspect(broken HAR) findings %v, want %s", fdCodes(r), CodeInputMalformed)
 	}
 }
 
 func TestInspectSAMLTracerExport(t *testing.T) {
-	redirect := "https://login.microsoftonline.com/" + testTenant + "/saml2?SAMLRequest=" + url.QueryEscape(deflateB64(t, authnRequestXML)) + "&RelayState=rs1"
-	export := mustJSON(t, map[string]any{
+	redirect := "https://login.microsoftonline.com/" + fdTenant + "/saml2?SAMLRequest=" + url.QueryEscape(fdDeflateB64(t, fdAuthnRequestXML)) + "&RelayState=rs1"
+	export := fdJSON(t, map[string]any{
 		"requests": []any{
 			map[string]any{"requestId": "1", "method": "GET", "url": redirect,
-				"get": [][]string{{"SAMLRequest", deflateB64(t, authnRequestXML)}, {"RelayState", "rs1"}}, "saml": authnRequestXML,
+				"get": [][]string{{"SAMLRequest", fdDeflateB64(t, fdAuthnRequestXML)}, {"RelayState", "rs1"}}, "saml": fdAuthnRequestXML,
 				"requestHeaders": []any{}, "responseStatus": 200, "responseStatusText": "HTTP/1.1 200 OK", "responseHeaders": []any{}},
 			map[string]any{"requestId": "2", "method": "GET", "url": "https://vendor.example/style.css", "requestHeaders": []any{}, "responseStatus": 200},
 			// The export filter hashed the POST values: the decoded saml text is what is left.
 			map[string]any{"requestId": "3", "method": "POST", "url": "https://vendor.example/saml/acs",
-				"post": [][]string{{"SAMLResponse", "6f1ed002ab5595859014ebf0951522d9"}, {"RelayState", "rs1"}}, "saml": responseXML,
+				"post": [][]string{{"SAMLResponse", "6f1ed002ab5595859014ebf0951522d9"}, {"RelayState", "rs1"}}, "saml": fdResponseXML,
 				"requestHeaders": []any{}, "responseStatus": 302},
 			map[string]any{"requestId": "4", "method": "POST", "url": "https://vendor.example/saml/acs",
-				"post": [][]string{{"SAMLResponse", b64(responseXML)}}, "saml": responseXML, "responseStatus": "302"},
+				"post": [][]string{{"SAMLResponse", fdB64(fdResponseXML)}}, "saml": fdResponseXML, "responseStatus": "302"},
 		},
 		"timestamp": "2026-11-23T12:00:00.000Z",
 	})
-	r := Inspect([]byte(export), Options{Now: testNow})
+	r := Inspect([]byte(export), Options{Now: fdNow})
 	if r.Kind != KindHAR || r.Input.Format != formatSAMLTracer {
 		t.Fatalf("Inspect(SAML-tracer) kind %q input %+v, want har / saml-tracer", r.Kind, r.Input)
 	}
@@ -197,7 +197,7 @@ func TestInspectSAMLTracerExport(t *testing.T) {
 		}
 	}
 	if !r.Messages[1].Has(CodeCorrelated) {
-		t.Errorf("Inspect(SAML-tracer) response findings %v, want the AuthnRequest correlation", codes(r.Messages[1]))
+		t.Errorf("Inspect(SAML-tracer) response findings %v, want the AuthnRequest correlation", fdCodes(r.Messages[1]))
 	}
 }
 

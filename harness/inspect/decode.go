@@ -20,20 +20,20 @@ const (
 	layerZlib    = "zlib"
 )
 
-// maxLayers bounds how many encodings are peeled: real inputs carry at most three
+// maxEncodingLayers bounds how many encodings are peeled: real inputs carry at most three
 // (percent-encoding, base64, DEFLATE); more is a crafted input.
-const maxLayers = 6
+const maxEncodingLayers = 6
 
-// decodeError is a decoding failure with the finding code it maps to.
-type decodeError struct {
+// layerError is a decoding failure with the finding code it maps to.
+type layerError struct {
 	code string
 	msg  string
 }
 
-func (e *decodeError) Error() string { return e.msg }
+func (e *layerError) Error() string { return e.msg }
 
-func malformed(format string, a ...any) error {
-	return &decodeError{code: CodeInputMalformed, msg: fmt.Sprintf(format, a...)}
+func malformedErr(format string, a ...any) error {
+	return &layerError{code: CodeInputMalformed, msg: fmt.Sprintf(format, a...)}
 }
 
 // decodeLayers peels percent-encoding, base64 (standard or URL-safe, with or without
@@ -42,9 +42,9 @@ func malformed(format string, a ...any) error {
 // that inflates beyond it is refused without being inflated in full.
 func decodeLayers(b []byte, max int) (out []byte, layers []string, err error) {
 	cur := trimBOM(b)
-	for range maxLayers {
+	for range maxEncodingLayers {
 		if len(cur) > max {
-			return nil, layers, &decodeError{code: CodeInputTooLarge,
+			return nil, layers, &layerError{code: CodeInputTooLarge,
 				msg: fmt.Sprintf("The input is %d bytes, more than the %d bytes the inspector accepts.", len(cur), max)}
 		}
 		if len(cur) == 0 || cur[0] == '<' || cur[0] == '{' || looksLikeJWT(string(cur)) {
@@ -53,7 +53,7 @@ func decodeLayers(b []byte, max int) (out []byte, layers []string, err error) {
 		if hasPercentEscape(cur) {
 			s, perr := url.PathUnescape(string(cur))
 			if perr != nil {
-				return nil, layers, malformed("The input has a broken percent-encoding (%%XX): %v.", perr)
+				return nil, layers, malformedErr("The input has a broken percent-encoding (%%XX): %v.", perr)
 			}
 			cur = trimBOM([]byte(s))
 			layers = append(layers, layerPercent)
@@ -62,57 +62,57 @@ func decodeLayers(b []byte, max int) (out []byte, layers []string, err error) {
 		if !looksLikeBase64(cur) {
 			return cur, layers, nil
 		}
-		dec, berr := decodeBase64(cur)
+		dec, berr := decodeLenientBase64(cur)
 		if berr != nil {
 			return nil, layers, berr
 		}
 		layers = append(layers, layerBase64)
-		if t := trimBOM(dec); len(t) > 0 && (t[0] == '<' || t[0] == '{' || isPrintable(t)) {
+		if t := trimBOM(dec); len(t) > 0 && (t[0] == '<' || t[0] == '{' || isPastedText(t)) {
 			cur = t
 			continue
 		}
-		inf, layer, ierr := inflate(dec, max)
+		inf, layer, ierr := inflateCapped(dec, max)
 		if ierr != nil {
 			return nil, layers, ierr
 		}
 		layers = append(layers, layer)
 		cur = trimBOM(inf)
 	}
-	return nil, layers, malformed("The input is wrapped in more than %d encodings; no real SAML or OIDC message is.", maxLayers)
+	return nil, layers, malformedErr("The input is wrapped in more than %d encodings; no real SAML or OIDC message is.", maxEncodingLayers)
 }
 
-// inflate decompresses raw DEFLATE (RFC 1951, what the HTTP-Redirect binding uses),
+// inflateCapped decompresses raw DEFLATE (RFC 1951, what the HTTP-Redirect binding uses),
 // falling back to a zlib stream, which some SPs send by mistake. It reads at most
 // max+1 bytes so a decompression bomb costs no more than the limit.
-func inflate(b []byte, max int) ([]byte, string, error) {
-	out, err := readCapped(flate.NewReader(bytes.NewReader(b)), max)
+func inflateCapped(b []byte, max int) ([]byte, string, error) {
+	out, err := readAtMost(flate.NewReader(bytes.NewReader(b)), max)
 	if err == nil {
 		return out, layerDeflate, nil
 	}
-	if errors.Is(err, errTooLarge) {
-		return nil, "", &decodeError{code: CodeInputTooLarge,
+	if errors.Is(err, errInflateLimit) {
+		return nil, "", &layerError{code: CodeInputTooLarge,
 			msg: fmt.Sprintf("The DEFLATE data decompresses to more than %d bytes; refused as a decompression bomb.", max)}
 	}
 	if zr, zerr := zlib.NewReader(bytes.NewReader(b)); zerr == nil {
-		out, zerr = readCapped(zr, max)
+		out, zerr = readAtMost(zr, max)
 		if zerr == nil {
 			return out, layerZlib, nil
 		}
-		if errors.Is(zerr, errTooLarge) {
-			return nil, "", &decodeError{code: CodeInputTooLarge,
+		if errors.Is(zerr, errInflateLimit) {
+			return nil, "", &layerError{code: CodeInputTooLarge,
 				msg: fmt.Sprintf("The zlib data decompresses to more than %d bytes; refused as a decompression bomb.", max)}
 		}
 	}
-	return nil, "", malformed("The base64 decodes to binary data that is neither XML (HTTP-POST binding) nor raw DEFLATE (HTTP-Redirect binding).")
+	return nil, "", malformedErr("The base64 decodes to binary data that is neither XML (HTTP-POST binding) nor raw DEFLATE (HTTP-Redirect binding).")
 }
 
-var errTooLarge = errors.New("too large")
+var errInflateLimit = errors.New("too large")
 
-// readCapped reads r to its end, failing with errTooLarge past max bytes.
-func readCapped(r io.Reader, max int) ([]byte, error) {
+// readAtMost reads r to its end, failing with errInflateLimit past max bytes.
+func readAtMost(r io.Reader, max int) ([]byte, error) {
 	out, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
 	if len(out) > max {
-		return nil, errTooLarge
+		return nil, errInflateLimit
 	}
 	if err != nil {
 		return nil, err
@@ -141,9 +141,9 @@ func looksLikeBase64(b []byte) bool {
 	return n >= 4 && pad <= 2
 }
 
-// decodeBase64 decodes standard or URL-safe base64, padded or not, ignoring line
+// decodeLenientBase64 decodes standard or URL-safe base64, padded or not, ignoring line
 // breaks. A '+' turned into a space by a careless URL decoding is put back.
-func decodeBase64(b []byte) ([]byte, error) {
+func decodeLenientBase64(b []byte) ([]byte, error) {
 	s := strings.Map(func(r rune) rune {
 		switch r {
 		case '\t', '\r', '\n':
@@ -163,26 +163,26 @@ func decodeBase64(b []byte) ([]byte, error) {
 			}
 		}
 	}
-	return nil, malformed("The input looks like base64 but is not valid base64 (wrong length or mixed alphabets); copy the whole value again.")
+	return nil, malformedErr("The input looks like base64 but is not valid base64 (wrong length or mixed alphabets); copy the whole value again.")
 }
 
 // hasPercentEscape reports whether b contains a %XX escape.
 func hasPercentEscape(b []byte) bool {
 	for i := 0; i+2 < len(b); i++ {
-		if b[i] == '%' && isHex(b[i+1]) && isHex(b[i+2]) {
+		if b[i] == '%' && isHexDigit(b[i+1]) && isHexDigit(b[i+2]) {
 			return true
 		}
 	}
 	return false
 }
 
-func isHex(c byte) bool {
+func isHexDigit(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// isPrintable reports whether b is text a person could have pasted: UTF-8 without
+// isPastedText reports whether b is text a person could have pasted: UTF-8 without
 // control characters other than whitespace. Binary DEFLATE data almost never is.
-func isPrintable(b []byte) bool {
+func isPastedText(b []byte) bool {
 	for _, r := range string(b) {
 		if r == 0xFFFD || (r < 0x20 && r != '\t' && r != '\r' && r != '\n') || r == 0x7F {
 			return false

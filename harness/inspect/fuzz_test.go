@@ -6,21 +6,21 @@ import (
 	"testing"
 )
 
-// fuzzSeeds returns one input of each form Inspect accepts.
-func fuzzSeeds(t testing.TB) []string {
-	idToken := rawJWT(`{"alg":"RS256","kid":"k","typ":"JWT"}`, `{"aud":"a","iss":"https://login.microsoftonline.com/`+testTenant+`/v2.0","exp":1,"nbf":0,"groups":["x"],"_claim_names":{"groups":"s"}}`, []byte("sig"))
-	respB64 := b64(responseXML)
-	reqDeflate := deflateB64(t, authnRequestXML)
+// fdFuzzSeeds returns one input of each form Inspect accepts.
+func fdFuzzSeeds(t testing.TB) []string {
+	idToken := fdRawJWT(`{"alg":"RS256","kid":"k","typ":"JWT"}`, `{"aud":"a","iss":"https://login.microsoftonline.com/`+fdTenant+`/v2.0","exp":1,"nbf":0,"groups":["x"],"_claim_names":{"groups":"s"}}`, []byte("sig"))
+	respB64 := fdB64(fdResponseXML)
+	reqDeflate := fdDeflateB64(t, fdAuthnRequestXML)
 	har, _ := json.Marshal(map[string]any{"log": map[string]any{"entries": []any{
 		map[string]any{"request": map[string]any{"method": "GET", "url": "https://idp/saml2?SAMLRequest=" + url.QueryEscape(reqDeflate)},
 			"response": map[string]any{"status": 200, "content": map[string]any{"text": `<form><input name="SAMLResponse" value="` + respB64 + `"></form>`}}},
 		map[string]any{"request": map[string]any{"method": "POST", "url": "https://sp/cb", "postData": map[string]any{"text": "id_token=" + idToken}},
 			"response": map[string]any{"status": 302, "headers": []any{map[string]any{"name": "Location", "value": "https://sp/#id_token=" + idToken}}}},
 	}}})
-	tracer, _ := json.Marshal(map[string]any{"requests": []any{map[string]any{"method": "POST", "url": "https://sp/acs", "post": [][]string{{"SAMLResponse", respB64}}, "saml": responseXML}}})
+	tracer, _ := json.Marshal(map[string]any{"requests": []any{map[string]any{"method": "POST", "url": "https://sp/acs", "post": [][]string{{"SAMLResponse", respB64}}, "saml": fdResponseXML}}})
 	return []string{
-		responseXML,
-		authnRequestXML,
+		fdResponseXML,
+		fdAuthnRequestXML,
 		respB64,
 		reqDeflate,
 		url.QueryEscape(reqDeflate),
@@ -28,7 +28,7 @@ func fuzzSeeds(t testing.TB) []string {
 		"SAMLResponse=" + url.QueryEscape(respB64) + "&RelayState=r",
 		"https://sp/cb#id_token=" + idToken + "&state=s",
 		idToken,
-		rawJWT(`{"alg":"none"}`, `{"sub":"x"}`, nil),
+		fdRawJWT(`{"alg":"none"}`, `{"sub":"x"}`, nil),
 		"eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d",
 		`{"token_type":"Bearer","expires_in":"3599","access_token":"x","id_token":"` + idToken + `"}`,
 		`{"error":"invalid_client","error_description":"AADSTS7000215: x","error_codes":[7000215]}`,
@@ -36,16 +36,16 @@ func fuzzSeeds(t testing.TB) []string {
 		"https://sp/cb?code=abc&state=s",
 		string(har),
 		string(tracer),
-		zlibB64(t, authnRequestXML),
+		fdZlibB64(t, fdAuthnRequestXML),
 	}
 }
 
 func FuzzInspect(f *testing.F) {
-	for _, s := range fuzzSeeds(f) {
+	for _, s := range fdFuzzSeeds(f) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := Inspect(in, Options{Now: testNow, MaxInputBytes: 64 << 10})
+		r := Inspect(in, Options{Now: fdNow, MaxInputBytes: 64 << 10})
 		if r == nil || r.Verdict == "" || r.Findings == nil {
 			t.Fatalf("Inspect(%q) = %+v, want a finished report", in, r)
 		}
@@ -59,7 +59,7 @@ func FuzzInspect(f *testing.F) {
 }
 
 func FuzzDecodeLayers(f *testing.F) {
-	for _, s := range fuzzSeeds(f) {
+	for _, s := range fdFuzzSeeds(f) {
 		f.Add([]byte(s))
 	}
 	f.Add([]byte("%41%42%zz"))
@@ -68,16 +68,16 @@ func FuzzDecodeLayers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, layers, err := decodeLayers(in, max)
 		if err != nil {
-			if _, ok := err.(*decodeError); !ok {
-				t.Fatalf("decodeLayers(%q) error %T %v, want a *decodeError", in, err, err)
+			if _, ok := err.(*layerError); !ok {
+				t.Fatalf("decodeLayers(%q) error %T %v, want a *layerError", in, err, err)
 			}
 			return
 		}
 		if len(out) > max {
 			t.Fatalf("decodeLayers(%q) = %d bytes, more than the limit %d", in, len(out), max)
 		}
-		if len(layers) > maxLayers {
-			t.Fatalf("decodeLayers(%q) peeled %d layers, limit %d", in, len(layers), maxLayers)
+		if len(layers) > maxEncodingLayers {
+			t.Fatalf("decodeLayers(%q) peeled %d layers, limit %d", in, len(layers), maxEncodingLayers)
 		}
 	})
 }

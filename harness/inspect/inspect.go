@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -48,8 +49,8 @@ const acceptedForms = "raw SAML XML, a base64 SAMLResponse (HTTP-POST) or base64
 	"a URL, query string or form body with SAMLRequest, SAMLResponse, id_token, code or error, a JWT, " +
 	"a token endpoint JSON response, a HAR file or a SAML-tracer export"
 
-// maxNesting bounds how often one input may hold another (a URL in a form in a HAR…).
-const maxNesting = 4
+// maxMessageNesting bounds how often one input may hold another (a URL in a form in a HAR…).
+const maxMessageNesting = 4
 
 // Inspect decodes and checks one input of any supported form, detected from its content:
 // raw SAML XML, base64 (HTTP-POST) or base64+DEFLATE (HTTP-Redirect), a URL, query string,
@@ -84,18 +85,18 @@ func inspectTop(input []byte, opts *Options) *Report {
 			"Inspect one message at a time, or raise the limit if the input really is that large.")
 		return r
 	}
-	return detect(input, &InputInfo{Size: len(input)}, opts, 0)
+	return detectInput(input, &InputInfo{Size: len(input)}, opts, 0)
 }
 
-// detect classifies b and hands it to the inspector for its form. in carries what
+// detectInput classifies b and hands it to the inspector for its form. in carries what
 // outer layers already said about the input.
-func detect(b []byte, in *InputInfo, opts *Options, depth int) *Report {
+func detectInput(b []byte, in *InputInfo, opts *Options, depth int) *Report {
 	t := trimBOM(b)
 	if len(t) == 0 {
-		return failed(in, CodeInputMalformed, "The input is empty; give "+acceptedForms+".")
+		return failedReport(in, CodeInputMalformed, "The input is empty; give "+acceptedForms+".")
 	}
-	if depth > maxNesting {
-		return failed(in, CodeInputMalformed, "The input nests messages inside messages more deeply than any real capture does.")
+	if depth > maxMessageNesting {
+		return failedReport(in, CodeInputMalformed, "The input nests messages inside messages more deeply than any real capture does.")
 	}
 	s := string(t)
 	switch {
@@ -103,12 +104,12 @@ func detect(b []byte, in *InputInfo, opts *Options, depth int) *Report {
 		if isHTMLForm(t) {
 			vals := htmlFormValues(t)
 			if hasMessageParam(vals) {
-				setFormat(in, formatHTMLForm)
+				setInputFormat(in, formatHTMLForm)
 				return inspectParams(vals, "", in, opts)
 			}
-			return failed(in, CodeInputMalformed, "The HTML holds no form input named SAMLResponse, SAMLRequest, id_token, code or error.")
+			return failedReport(in, CodeInputMalformed, "The HTML holds no form input named SAMLResponse, SAMLRequest, id_token, code or error.")
 		}
-		setFormat(in, formatXML)
+		setInputFormat(in, formatXML)
 		return inspectSAML(t, in, opts)
 	case t[0] == '{':
 		if r := inspectCapture(t, in.Size, opts); r != nil {
@@ -116,11 +117,11 @@ func detect(b []byte, in *InputInfo, opts *Options, depth int) *Report {
 		}
 		return inspectJSON(t, in, opts)
 	case looksLikeJWT(s):
-		setFormat(in, formatJWT)
+		setInputFormat(in, formatJWT)
 		return inspectJWT(strings.TrimSpace(s), in, opts)
 	}
-	if u, ok := parseURL(s); ok {
-		setFormat(in, formatURL)
+	if u, ok := parseMessageURL(s); ok {
+		setInputFormat(in, formatURL)
 		return inspectURL(u, in, opts)
 	}
 	if rest, ok := strings.CutPrefix(s, "#"); ok {
@@ -134,18 +135,18 @@ func detect(b []byte, in *InputInfo, opts *Options, depth int) *Report {
 	}
 	out, layers, err := decodeLayers(t, opts.maxBytes())
 	if err != nil {
-		var de *decodeError
+		var de *layerError
 		if errors.As(err, &de) && de.code == CodeInputMalformed && depth == 0 {
 			// Plain words can pass for base64; say what is accepted as well.
-			return failed(in, de.code, de.msg+" The inspector reads "+acceptedForms+".")
+			return failedReport(in, de.code, de.msg+" The inspector reads "+acceptedForms+".")
 		}
-		return failedErr(in, err)
+		return failedReportErr(in, err)
 	}
 	if len(layers) == 0 {
-		return failed(in, CodeInputMalformed, "The input is not a form the inspector knows; give "+acceptedForms+".")
+		return failedReport(in, CodeInputMalformed, "The input is not a form the inspector knows; give "+acceptedForms+".")
 	}
 	r := detectDecoded(out, layers, in, opts, depth)
-	if contains(layers, layerZlib) {
+	if slices.Contains(layers, layerZlib) {
 		r.add(CodeZlibNotDeflate, SeverityWarning,
 			"The message is compressed with a zlib wrapper; the HTTP-Redirect binding requires raw DEFLATE (RFC 1951) and Entra may reject it.",
 			"Have the SP deflate without the zlib header and checksum (raw DEFLATE), then base64 and URL-encode.")
@@ -155,16 +156,16 @@ func detect(b []byte, in *InputInfo, opts *Options, depth int) *Report {
 
 // detectDecoded classifies what decodeLayers produced.
 func detectDecoded(out []byte, layers []string, in *InputInfo, opts *Options, depth int) *Report {
-	inflated := contains(layers, layerDeflate) || contains(layers, layerZlib)
+	inflated := slices.Contains(layers, layerDeflate) || slices.Contains(layers, layerZlib)
 	if len(out) > 0 && out[0] == '<' && !isHTMLForm(out) {
 		if in.Format == "" {
 			if inflated {
-				setFormat(in, formatDeflate)
+				setInputFormat(in, formatDeflate)
 			} else {
-				setFormat(in, formatBase64)
+				setInputFormat(in, formatBase64)
 			}
 		}
-		if in.Binding == "" && contains(layers, layerBase64) {
+		if in.Binding == "" && slices.Contains(layers, layerBase64) {
 			if inflated {
 				in.Binding = "HTTP-Redirect"
 			} else {
@@ -173,29 +174,20 @@ func detectDecoded(out []byte, layers []string, in *InputInfo, opts *Options, de
 		}
 		return inspectSAML(out, in, opts)
 	}
-	if len(out) == 0 || !isPrintable(out) {
-		return failed(in, CodeInputMalformed, "The input decodes to data that is not a SAML or OIDC message; give "+acceptedForms+".")
+	if len(out) == 0 || !isPastedText(out) {
+		return failedReport(in, CodeInputMalformed, "The input decodes to data that is not a SAML or OIDC message; give "+acceptedForms+".")
 	}
-	return detect(out, in, opts, depth+1)
+	return detectInput(out, in, opts, depth+1)
 }
 
-func setFormat(in *InputInfo, f string) {
+func setInputFormat(in *InputInfo, f string) {
 	if in.Format == "" {
 		in.Format = f
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// failed is a report that says the input could not be read.
-func failed(in *InputInfo, code, msg string) *Report {
+// failedReport is a report that says the input could not be read.
+func failedReport(in *InputInfo, code, msg string) *Report {
 	r := &Report{Input: in}
 	fix := ""
 	if code == CodeInputMalformed {
@@ -205,17 +197,17 @@ func failed(in *InputInfo, code, msg string) *Report {
 	return r
 }
 
-func failedErr(in *InputInfo, err error) *Report {
-	var de *decodeError
+func failedReportErr(in *InputInfo, err error) *Report {
+	var de *layerError
 	if errors.As(err, &de) {
-		return failed(in, de.code, de.msg)
+		return failedReport(in, de.code, de.msg)
 	}
-	return failed(in, CodeInputMalformed, err.Error())
+	return failedReport(in, CodeInputMalformed, err.Error())
 }
 
-// parseURL accepts absolute URLs with a scheme and host, or a custom scheme (a native
+// parseMessageURL accepts absolute URLs with a scheme and host, or a custom scheme (a native
 // app's redirect URI such as msauth.com.vendor://auth).
-func parseURL(s string) (*url.URL, bool) {
+func parseMessageURL(s string) (*url.URL, bool) {
 	if strings.ContainsAny(s, " \r\n\t") {
 		s = strings.TrimSpace(s)
 		if strings.ContainsAny(s, " \r\n\t") {
@@ -262,7 +254,7 @@ func looksLikeQuery(s string) bool {
 	}
 	for _, pair := range strings.Split(s, "&") {
 		name, _, _ := strings.Cut(strings.TrimSpace(pair), "=")
-		if contains(knownParams, name) {
+		if slices.Contains(knownParams, name) {
 			return true
 		}
 	}
@@ -283,7 +275,7 @@ func inspectURL(u *url.URL, in *InputInfo, opts *Options) *Report {
 			return inspectParams(f, "", in, opts)
 		}
 	}
-	return failed(in, CodeInputMalformed, "The URL carries no SAMLRequest, SAMLResponse, id_token, code or error parameter in its query or fragment.")
+	return failedReport(in, CodeInputMalformed, "The URL carries no SAMLRequest, SAMLResponse, id_token, code or error parameter in its query or fragment.")
 }
 
 // inspectQueryString reads name=value pairs: a query string, a fragment or a form body.
@@ -291,12 +283,12 @@ func inspectQueryString(s, format string, in *InputInfo, opts *Options) *Report 
 	s = strings.TrimSpace(s)
 	vals, err := url.ParseQuery(s)
 	if err != nil && len(vals) == 0 {
-		return failed(in, CodeInputMalformed, "The parameters do not parse as a query string or form body: "+err.Error()+".")
+		return failedReport(in, CodeInputMalformed, "The parameters do not parse as a query string or form body: "+err.Error()+".")
 	}
 	if !hasMessageParam(vals) {
-		return failed(in, CodeInputMalformed, "The parameters hold no SAMLRequest, SAMLResponse, id_token, code or error.")
+		return failedReport(in, CodeInputMalformed, "The parameters hold no SAMLRequest, SAMLResponse, id_token, code or error.")
 	}
-	setFormat(in, format)
+	setInputFormat(in, format)
 	raw := ""
 	if format == formatQuery {
 		raw = s
@@ -317,12 +309,12 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 		in.Parameter = p
 		out, layers, err := decodeLayers([]byte(v), opts.maxBytes())
 		if err != nil {
-			return failedErr(in, err)
+			return failedReportErr(in, err)
 		}
 		if len(out) == 0 || out[0] != '<' {
-			return failed(in, CodeInputMalformed, "The "+p+" parameter does not decode to XML: it must be base64 (HTTP-POST) or base64 of raw DEFLATE (HTTP-Redirect).")
+			return failedReport(in, CodeInputMalformed, "The "+p+" parameter does not decode to XML: it must be base64 (HTTP-POST) or base64 of raw DEFLATE (HTTP-Redirect).")
 		}
-		inflated := contains(layers, layerDeflate) || contains(layers, layerZlib)
+		inflated := slices.Contains(layers, layerDeflate) || slices.Contains(layers, layerZlib)
 		if inflated {
 			in.Binding = "HTTP-Redirect"
 		} else {
@@ -334,7 +326,7 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 			in.Format = formatForm
 		}
 		r := inspectSAML(out, in, opts)
-		if contains(layers, layerZlib) {
+		if slices.Contains(layers, layerZlib) {
 			r.add(CodeZlibNotDeflate, SeverityWarning,
 				"The "+p+" is compressed with a zlib wrapper; the HTTP-Redirect binding requires raw DEFLATE (RFC 1951) and Entra may reject it.",
 				"Have the SP deflate without the zlib header and checksum (raw DEFLATE), then base64 and URL-encode.")
@@ -368,7 +360,7 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 		if v := strings.TrimSpace(vals.Get(p)); v != "" {
 			in.Parameter = p
 			if !looksLikeJWT(v) {
-				return failed(in, CodeInputMalformed, "The "+p+" parameter is not a JWT (three base64url parts separated by dots).")
+				return failedReport(in, CodeInputMalformed, "The "+p+" parameter is not a JWT (three base64url parts separated by dots).")
 			}
 			r := inspectJWT(v, in, opts)
 			if vals.Get("code") != "" {
@@ -382,7 +374,7 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 		in.Parameter = "code"
 		return inspectCode(vals, in)
 	}
-	return failed(in, CodeInputMalformed, "The parameters hold no SAMLRequest, SAMLResponse, id_token, code or error.")
+	return failedReport(in, CodeInputMalformed, "The parameters hold no SAMLRequest, SAMLResponse, id_token, code or error.")
 }
 
 // inspectJSON handles a JSON object that is not a capture: a token endpoint response
@@ -391,21 +383,21 @@ func inspectJSON(b []byte, in *InputInfo, opts *Options) *Report {
 	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&obj); err != nil {
-		return failed(in, CodeInputMalformed, "The input starts like JSON but does not parse: "+err.Error()+".")
+		return failedReport(in, CodeInputMalformed, "The input starts like JSON but does not parse: "+err.Error()+".")
 	}
 	_, hasErr := obj["error"]
 	_, hasID := obj["id_token"]
 	_, hasAT := obj["access_token"]
 	switch {
 	case hasErr:
-		setFormat(in, formatTokenResp)
+		setInputFormat(in, formatTokenResp)
 		in.Parameter = "error"
 		return inspectOIDCError(oidcErrorFromJSON(obj), in)
 	case hasID || hasAT:
-		setFormat(in, formatTokenResp)
+		setInputFormat(in, formatTokenResp)
 		return inspectTokenResponse(obj, in, opts)
 	case obj["keys"] != nil || obj["jwks_uri"] != nil:
-		return failed(in, CodeInputMalformed, "This is a JWKS or discovery document, which is trust material: pass it with --jwks, and inspect a token with it.")
+		return failedReport(in, CodeInputMalformed, "This is a JWKS or discovery document, which is trust material: pass it with --jwks, and inspect a token with it.")
 	}
-	return failed(in, CodeInputMalformed, "The JSON is neither a token endpoint response (id_token, access_token or error), a HAR file nor a SAML-tracer export.")
+	return failedReport(in, CodeInputMalformed, "The JSON is neither a token endpoint response (id_token, access_token or error), a HAR file nor a SAML-tracer export.")
 }

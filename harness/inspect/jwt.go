@@ -19,12 +19,12 @@ import (
 
 // Entra facts about JWTs (ENTRA.md).
 const (
-	graphAppID  = "00000003-0000-0000-c000-000000000000"
-	msaTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+	graphResourceAppID     = "00000003-0000-0000-c000-000000000000"
+	personalAccountsTenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
 )
 
-// claimAbout explains the claims Entra puts in ID and access tokens.
-var claimAbout = map[string]string{
+// jwtClaimAbout explains the claims Entra puts in ID and access tokens.
+var jwtClaimAbout = map[string]string{
 	"aud":                "Audience: for an ID token the application (client) ID; for an access token the resource (API) it is meant for.",
 	"iss":                "Issuer: https://login.microsoftonline.com/{tenant-id}/v2.0 for v2 tokens, https://sts.windows.net/{tenant-id}/ for v1.",
 	"iat":                "Issued at (seconds since 1970, UTC).",
@@ -38,7 +38,7 @@ var claimAbout = map[string]string{
 	"upn":                "User principal name (an optional claim); it can change when the user is renamed.",
 	"name":               "The user's display name; display only.",
 	"email":              "The user's email (the mail attribute): only present with the email optional claim or the email scope (present by default for guests).",
-	"idp":                "Identity provider that authenticated a guest user; " + msaTenantID + " is personal Microsoft accounts.",
+	"idp":                "Identity provider that authenticated a guest user; " + personalAccountsTenant + " is personal Microsoft accounts.",
 	"roles":              "App roles assigned to the user (or, in app-only tokens, to the calling application).",
 	"groups":             "Object IDs (GUIDs) of the groups the user is in, when the app's groupMembershipClaims asks for them.",
 	"hasgroups":          "Present instead of groups in the implicit flow when the user is in too many groups for the URL: call Graph to get them.",
@@ -73,11 +73,11 @@ var claimAbout = map[string]string{
 type jwtParts struct {
 	rawHeader, rawPayload, rawSig string
 	header                        map[string]any
-	claims                        []rawClaim
+	claims                        []jwtMember
 	sig                           []byte
 }
 
-type rawClaim struct {
+type jwtMember struct {
 	name  string
 	value json.RawMessage
 }
@@ -102,8 +102,8 @@ func inspectJWT(tok string, in *InputInfo, opts *Options) *Report {
 	}
 	r.Header = p.header
 	r.Pretty = prettyJWT(p)
-	c := claimMap(p.claims)
-	describeClaims(r, p.claims)
+	c := jwtClaimMap(p.claims)
+	describeJWTClaims(r, p.claims)
 	seen := map[string]bool{}
 	for _, cl := range p.claims {
 		if seen[cl.name] {
@@ -112,7 +112,7 @@ func inspectJWT(tok string, in *InputInfo, opts *Options) *Report {
 		seen[cl.name] = true
 	}
 
-	access := isAccessToken(p.header, c)
+	access := isJWTAccessToken(p.header, c)
 	checkJWTSignature(r, p, c, opts)
 	checkJWTTimes(r, c, opts)
 	checkJWTAudience(r, c, access, opts)
@@ -152,7 +152,7 @@ func splitJWT(parts []string) (*jwtParts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the JWT payload is not base64url: %v", err)
 	}
-	p.claims, err = orderedObject(pb)
+	p.claims, err = jsonMembers(pb)
 	if err != nil {
 		return nil, fmt.Errorf("the JWT payload is not a JSON object: %v", err)
 	}
@@ -163,8 +163,8 @@ func splitJWT(parts []string) (*jwtParts, error) {
 	return p, nil
 }
 
-// orderedObject reads a JSON object's members in order, duplicates included.
-func orderedObject(b []byte) ([]rawClaim, error) {
+// jsonMembers reads a JSON object's members in order, duplicates included.
+func jsonMembers(b []byte) ([]jwtMember, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil {
@@ -173,7 +173,7 @@ func orderedObject(b []byte) ([]rawClaim, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("it does not start with {")
 	}
-	var out []rawClaim
+	var out []jwtMember
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -187,7 +187,7 @@ func orderedObject(b []byte) ([]rawClaim, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, rawClaim{name: name, value: v})
+		out = append(out, jwtMember{name: name, value: v})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, err
@@ -198,9 +198,9 @@ func orderedObject(b []byte) ([]rawClaim, error) {
 	return out, nil
 }
 
-// claimMap indexes claims by name; for a duplicate the last wins, as in most parsers
+// jwtClaimMap indexes claims by name; for a duplicate the last wins, as in most parsers
 // (the duplicate itself is reported as an error).
-func claimMap(cs []rawClaim) map[string]json.RawMessage {
+func jwtClaimMap(cs []jwtMember) map[string]json.RawMessage {
 	m := make(map[string]json.RawMessage, len(cs))
 	for _, c := range cs {
 		m[c.name] = c.value
@@ -208,21 +208,21 @@ func claimMap(cs []rawClaim) map[string]json.RawMessage {
 	return m
 }
 
-// claimValues stringifies a claim: arrays give one value per element, objects their
+// jwtClaimValues stringifies a claim: arrays give one value per element, objects their
 // compact JSON, numbers their literal text.
-func claimValues(raw json.RawMessage) []string {
+func jwtClaimValues(raw json.RawMessage) []string {
 	var arr []json.RawMessage
 	if len(raw) > 0 && raw[0] == '[' && json.Unmarshal(raw, &arr) == nil {
 		out := make([]string, 0, len(arr))
 		for _, e := range arr {
-			out = append(out, scalarString(e))
+			out = append(out, jwtScalar(e))
 		}
 		return out
 	}
-	return []string{scalarString(raw)}
+	return []string{jwtScalar(raw)}
 }
 
-func scalarString(raw json.RawMessage) string {
+func jwtScalar(raw json.RawMessage) string {
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
@@ -236,20 +236,20 @@ func scalarString(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func claimString(c map[string]json.RawMessage, name string) string {
+func jwtClaim(c map[string]json.RawMessage, name string) string {
 	raw, ok := c[name]
 	if !ok {
 		return ""
 	}
-	v := claimValues(raw)
+	v := jwtClaimValues(raw)
 	if len(v) == 0 {
 		return ""
 	}
 	return v[0]
 }
 
-// claimTime reads a NumericDate claim.
-func claimTime(c map[string]json.RawMessage, name string) (time.Time, bool) {
+// jwtTime reads a NumericDate claim.
+func jwtTime(c map[string]json.RawMessage, name string) (time.Time, bool) {
 	raw, ok := c[name]
 	if !ok {
 		return time.Time{}, false
@@ -261,59 +261,59 @@ func claimTime(c map[string]json.RawMessage, name string) (time.Time, bool) {
 	return time.Unix(int64(f), 0).UTC(), true
 }
 
-func describeClaims(r *Report, cs []rawClaim) {
-	c := claimMap(cs)
+func describeJWTClaims(r *Report, cs []jwtMember) {
+	c := jwtClaimMap(cs)
 	for _, cl := range cs {
-		r.Claims = append(r.Claims, Claim{Name: cl.name, Friendly: cl.name, Values: claimValues(cl.value), About: claimAbout[cl.name]})
+		r.Claims = append(r.Claims, Claim{Name: cl.name, Friendly: cl.name, Values: jwtClaimValues(cl.value), About: jwtClaimAbout[cl.name]})
 	}
-	r.Issuer = claimString(c, "iss")
-	if sub := claimString(c, "sub"); sub != "" {
+	r.Issuer = jwtClaim(c, "iss")
+	if sub := jwtClaim(c, "sub"); sub != "" {
 		r.Subject = &Subject{NameID: sub}
 	}
 	if raw, ok := c["aud"]; ok {
-		r.Audiences = claimValues(raw)
+		r.Audiences = jwtClaimValues(raw)
 	}
-	if t, ok := claimTime(c, "nbf"); ok {
+	if t, ok := jwtTime(c, "nbf"); ok {
 		r.NotBefore = t.Format(time.RFC3339)
 	}
-	if t, ok := claimTime(c, "exp"); ok {
+	if t, ok := jwtTime(c, "exp"); ok {
 		r.NotOnOrAfter = t.Format(time.RFC3339)
 	}
-	if t, ok := claimTime(c, "iat"); ok {
+	if t, ok := jwtTime(c, "iat"); ok {
 		r.IssueInstant = t.Format(time.RFC3339)
 	}
-	if t, ok := claimTime(c, "auth_time"); ok {
+	if t, ok := jwtTime(c, "auth_time"); ok {
 		r.AuthnInstant = t.Format(time.RFC3339)
 	}
-	r.ID = claimString(c, "jti")
+	r.ID = jwtClaim(c, "jti")
 	if r.ID == "" {
-		r.ID = claimString(c, "uti")
+		r.ID = jwtClaim(c, "uti")
 	}
-	r.SessionIndex = claimString(c, "sid")
+	r.SessionIndex = jwtClaim(c, "sid")
 }
 
-// isAccessToken tells an access token from an ID token: only access tokens carry scp
+// isJWTAccessToken tells an access token from an ID token: only access tokens carry scp
 // or appid, or the at+jwt type.
-func isAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
+func isJWTAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
 	if typ, _ := h["typ"].(string); strings.EqualFold(typ, "at+jwt") {
 		return true
 	}
 	_, scp := c["scp"]
 	_, appid := c["appid"]
-	return scp || appid || isGraphAudience(claimValues(c["aud"]))
+	return scp || appid || isGraphAudience(jwtClaimValues(c["aud"]))
 }
 
 func isGraphAudience(aud []string) bool {
 	for _, a := range aud {
-		if strings.EqualFold(a, graphAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), "https://graph.microsoft.com") {
+		if strings.EqualFold(a, graphResourceAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), "https://graph.microsoft.com") {
 			return true
 		}
 	}
 	return false
 }
 
-// keysURL is where an issuer's signing keys are published.
-func keysURL(iss string) string {
+// entraKeysURL is where an issuer's signing keys are published.
+func entraKeysURL(iss string) string {
 	if tid := entraTenantFromIssuer(iss); tid != "" {
 		return "https://login.microsoftonline.com/" + tid + "/discovery/v2.0/keys"
 	}
@@ -347,7 +347,7 @@ func checkJWTSignature(r *Report, p *jwtParts, c map[string]json.RawMessage, opt
 		sig.Status = SigUntrusted
 		r.add(CodeKeyUntrusted, SeverityWarning,
 			"The signature was not checked because no signing keys were given.",
-			"Pass the tenant's keys with --jwks "+keysURL(claimString(c, "iss"))+".")
+			"Pass the tenant's keys with --jwks "+entraKeysURL(jwtClaim(c, "iss"))+".")
 		return
 	}
 	signed := []byte(p.rawHeader + "." + p.rawPayload)
@@ -357,12 +357,12 @@ func checkJWTSignature(r *Report, p *jwtParts, c map[string]json.RawMessage, opt
 		sig.Status = SigUntrusted
 		r.add(CodeUnknownKey, SeverityError,
 			"The token was signed with key "+strconv.Quote(kid)+", which is not among the keys given: either it comes from another tenant or IdP, or the keys are out of date (Entra rolls its keys).",
-			"Fetch the current keys again from "+keysURL(claimString(c, "iss"))+" and check the token's issuer.")
+			"Fetch the current keys again from "+entraKeysURL(jwtClaim(c, "iss"))+" and check the token's issuer.")
 		return
 	}
 	tried := 0
 	for _, k := range candidates {
-		pub := rsaPublic(k)
+		pub := jwkRSAPublic(k)
 		if pub == nil || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != "RS256") {
 			continue
 		}
@@ -388,7 +388,7 @@ func checkJWTSignature(r *Report, p *jwtParts, c map[string]json.RawMessage, opt
 	if tried == 0 {
 		r.add(CodeUnknownKey, SeverityError,
 			"No RSA signing key matching the token's key ID "+strconv.Quote(kid)+" was given, so the RS256 signature cannot be checked.",
-			"Pass the tenant's JWKS from "+keysURL(claimString(c, "iss"))+".")
+			"Pass the tenant's JWKS from "+entraKeysURL(jwtClaim(c, "iss"))+".")
 		return
 	}
 	r.add(CodeSignatureInvalid, SeverityError,
@@ -396,9 +396,9 @@ func checkJWTSignature(r *Report, p *jwtParts, c map[string]json.RawMessage, opt
 		"Reject the token; if it came straight from Entra, check it was not re-encoded (whitespace, line breaks) on the way.")
 }
 
-// rsaPublic returns the RSA public key of a JWK, or nil for any other kind: the key,
+// jwkRSAPublic returns the RSA public key of a JWK, or nil for any other kind: the key,
 // not the token, decides the algorithm family.
-func rsaPublic(k jose.JSONWebKey) *rsa.PublicKey {
+func jwkRSAPublic(k jose.JSONWebKey) *rsa.PublicKey {
 	switch key := k.Key.(type) {
 	case *rsa.PublicKey:
 		return key
@@ -414,14 +414,14 @@ func checkJWTTimes(r *Report, c map[string]json.RawMessage, opts *Options) {
 		return
 	}
 	now := opts.Now
-	if exp, ok := claimTime(c, "exp"); ok && !now.Before(exp.Add(opts.Skew)) {
+	if exp, ok := jwtTime(c, "exp"); ok && !now.Before(exp.Add(opts.Skew)) {
 		r.add(CodeExpired, SeverityError,
 			fmt.Sprintf("The token expired at %s, %s before the time of the check (%s).", exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second), now.UTC().Format(time.RFC3339)),
 			"Get a fresh token; if it was just issued, check the clock of the machine that checks it.")
 	} else if !ok {
 		r.add(CodeExpired, SeverityWarning, "The token has no exp claim; Entra's tokens always have one.", "Reject tokens without an expiry.")
 	}
-	if nbf, ok := claimTime(c, "nbf"); ok && now.Add(opts.Skew).Before(nbf) {
+	if nbf, ok := jwtTime(c, "nbf"); ok && now.Add(opts.Skew).Before(nbf) {
 		r.add(CodeNotYetValid, SeverityError,
 			fmt.Sprintf("The token is not valid before %s, %s after the time of the check (%s): the checking machine's clock is behind.", nbf.Format(time.RFC3339), nbf.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339)),
 			"Synchronise the clock of the app's server (NTP), or allow a few minutes of clock skew.")
@@ -429,7 +429,7 @@ func checkJWTTimes(r *Report, c map[string]json.RawMessage, opts *Options) {
 }
 
 func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts *Options) {
-	aud := claimValues(c["aud"])
+	aud := jwtClaimValues(c["aud"])
 	if isGraphAudience(aud) {
 		r.add(CodeAccessTokenNotForYou, SeverityError,
 			"This is an access token for Microsoft Graph, not an ID token for the app: only Graph can validate it (its header carries a nonce that makes the signature unverifiable by anyone else).",
@@ -456,9 +456,9 @@ func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts
 }
 
 func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
-	iss := claimString(c, "iss")
-	tid := strings.ToLower(claimString(c, "tid"))
-	ver := claimString(c, "ver")
+	iss := jwtClaim(c, "iss")
+	tid := strings.ToLower(jwtClaim(c, "tid"))
+	ver := jwtClaim(c, "ver")
 	issTenant := entraTenantFromIssuer(iss)
 	switch {
 	case strings.HasPrefix(iss, "https://sts.windows.net/"):
@@ -534,17 +534,17 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 		case !ok:
 			r.add(CodeNonceMismatch, SeverityError, "The ID token carries no nonce, but the sign-in sent one: it does not answer this sign-in.",
 				"Send the nonce in the authorize request and reject ID tokens without it.")
-		case scalarString(got) != opts.Nonce:
+		case jwtScalar(got) != opts.Nonce:
 			r.add(CodeNonceMismatch, SeverityError,
-				"The ID token's nonce "+strconv.Quote(scalarString(got))+" is not the one the sign-in sent ("+strconv.Quote(opts.Nonce)+"): it answers another sign-in, or is replayed.",
+				"The ID token's nonce "+strconv.Quote(jwtScalar(got))+" is not the one the sign-in sent ("+strconv.Quote(opts.Nonce)+"): it answers another sign-in, or is replayed.",
 				"Start a new sign-in; make the app keep the nonce per sign-in (in the session) and compare it.")
 		}
 	}
-	idp := claimString(c, "idp")
-	home := idp == claimString(c, "iss") || (entraTenantFromIssuer(idp) != "" && entraTenantFromIssuer(idp) == strings.ToLower(claimString(c, "tid")))
+	idp := jwtClaim(c, "idp")
+	home := idp == jwtClaim(c, "iss") || (entraTenantFromIssuer(idp) != "" && entraTenantFromIssuer(idp) == strings.ToLower(jwtClaim(c, "tid")))
 	if idp != "" && !home {
 		who := idp
-		if idp == msaTenantID || strings.Contains(idp, msaTenantID) {
+		if idp == personalAccountsTenant || strings.Contains(idp, personalAccountsTenant) {
 			who = "a personal Microsoft account (" + idp + ")"
 		}
 		r.add(CodeGuestUser, SeverityInfo,
@@ -565,13 +565,13 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 			_, overage = names["groups"]
 		}
 	}
-	if overage || claimString(c, "hasgroups") == "true" {
+	if overage || jwtClaim(c, "hasgroups") == "true" {
 		r.add(CodeGroupsOverage, SeverityWarning,
 			"The user is in more groups than fit in the token (200 in a JWT), so Entra left the groups claim out and points to Graph instead.",
 			"Resolve the groups with Graph (POST /users/{oid}/getMemberObjects), or in Token configuration choose \"Groups assigned to the application\" and assign the groups the app needs.")
 	}
 	if raw, ok := c["groups"]; ok {
-		vals := claimValues(raw)
+		vals := jwtClaimValues(raw)
 		guids := 0
 		for _, v := range vals {
 			if isGUID(v) {

@@ -21,12 +21,12 @@ import (
 )
 
 func TestInspectJWT(t *testing.T) {
-	keys := newTestKeys(t)
-	other := newTestKeys(t)
+	keys := fdNewKeys(t)
+	other := fdNewKeys(t)
 	other.kid = "other-kid"
 
 	with := func(mod func(c map[string]any)) map[string]any {
-		c := idClaims()
+		c := fdIDClaims()
 		mod(c)
 		return c
 	}
@@ -41,7 +41,7 @@ func TestInspectJWT(t *testing.T) {
 	// verifier would use as the HMAC secret because the header says HS256.
 	hsToken := func() string {
 		h := `{"alg":"HS256","typ":"JWT","kid":"` + keys.kid + `"}`
-		p := mustJSON(t, idClaims())
+		p := fdJSON(t, fdIDClaims())
 		e := base64.RawURLEncoding
 		in := e.EncodeToString([]byte(h)) + "." + e.EncodeToString([]byte(p))
 		mac := hmac.New(sha256.New, pubPEM)
@@ -51,14 +51,14 @@ func TestInspectJWT(t *testing.T) {
 	esToken := func() string {
 		ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		s, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: ec, KeyID: keys.kid}}, nil)
-		jws, _ := s.Sign([]byte(mustJSON(t, idClaims())))
+		jws, _ := s.Sign([]byte(fdJSON(t, fdIDClaims())))
 		out, _ := jws.CompactSerialize()
 		return out
 	}()
 	tampered := func() string {
-		tok := keys.signRS256(t, idClaims(), nil)
+		tok := keys.signRS256(t, fdIDClaims(), nil)
 		parts := strings.Split(tok, ".")
-		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(mustJSON(t, with(func(c map[string]any) { c["oid"] = "attacker" }))))
+		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(fdJSON(t, with(func(c map[string]any) { c["oid"] = "attacker" }))))
 		return strings.Join(parts, ".")
 	}()
 	manualRS := func(payload string) string {
@@ -73,20 +73,20 @@ func TestInspectJWT(t *testing.T) {
 		return in + "." + e.EncodeToString(sig)
 	}
 	v1 := with(func(c map[string]any) {
-		c["iss"] = "https://sts.windows.net/" + testTenant + "/"
+		c["iss"] = "https://sts.windows.net/" + fdTenant + "/"
 		c["ver"] = "1.0"
 		c["unique_name"] = "alice@contoso.com"
 		delete(c, "preferred_username")
 	})
 	graphAT := with(func(c map[string]any) {
 		c["aud"] = "00000003-0000-0000-c000-000000000000"
-		c["iss"] = "https://sts.windows.net/" + testTenant + "/"
+		c["iss"] = "https://sts.windows.net/" + fdTenant + "/"
 		c["scp"] = "openid profile User.Read email"
-		c["appid"] = testClientID
+		c["appid"] = fdClientID
 		delete(c, "nonce")
 	})
 
-	base := Options{Now: testNow, Keys: keys.set, ClientID: testClientID, Tenant: testTenant, Nonce: "n-0S6_WzA2Mj"}
+	base := Options{Now: fdNow, Keys: keys.set, ClientID: fdClientID, Tenant: fdTenant, Nonce: "n-0S6_WzA2Mj"}
 	noKeys := base
 	noKeys.Keys = nil
 	skewed := base
@@ -100,30 +100,30 @@ func TestInspectJWT(t *testing.T) {
 		want   []string // findings that must be present
 		absent []string // findings that must be absent
 	}{
-		{name: "valid v2", token: keys.signRS256(t, idClaims(), nil), opts: base, status: SigValid,
+		{name: "valid v2", token: keys.signRS256(t, fdIDClaims(), nil), opts: base, status: SigValid,
 			want: []string{CodeTokenVersion}, absent: []string{CodeEmailMissing, CodeKeyUntrusted, CodeNonceMismatch, CodeClientIDMismatch}},
 		{name: "v1 shape", token: keys.signRS256(t, v1, nil), opts: base, status: SigValid, want: []string{CodeTokenVersion}},
-		{name: "alg none", token: rawJWT(`{"alg":"none","typ":"JWT"}`, mustJSON(t, idClaims()), nil), opts: base, status: SigAbsent, want: []string{CodeJWTAlgNone}},
-		{name: "unsigned RS256", token: rawJWT(`{"alg":"RS256","kid":"`+keys.kid+`"}`, mustJSON(t, idClaims()), nil), opts: base, status: SigAbsent, want: []string{CodeJWTAlgNone}},
+		{name: "alg none", token: fdRawJWT(`{"alg":"none","typ":"JWT"}`, fdJSON(t, fdIDClaims()), nil), opts: base, status: SigAbsent, want: []string{CodeJWTAlgNone}},
+		{name: "unsigned RS256", token: fdRawJWT(`{"alg":"RS256","kid":"`+keys.kid+`"}`, fdJSON(t, fdIDClaims()), nil), opts: base, status: SigAbsent, want: []string{CodeJWTAlgNone}},
 		{name: "HS256 keyed with the public key", token: hsToken, opts: base, status: SigInvalid, want: []string{CodeJWTAlgUnexpected}},
 		{name: "ES256", token: esToken, opts: base, status: SigInvalid, want: []string{CodeJWTAlgUnexpected}},
-		{name: "unknown kid", token: other.signRS256(t, idClaims(), nil), opts: base, status: SigUntrusted, want: []string{CodeUnknownKey}},
-		{name: "wrong key same kid", token: (&testKeys{priv: other.priv, kid: keys.kid}).signRS256(t, idClaims(), nil), opts: base, status: SigInvalid, want: []string{CodeSignatureInvalid}},
+		{name: "unknown kid", token: other.signRS256(t, fdIDClaims(), nil), opts: base, status: SigUntrusted, want: []string{CodeUnknownKey}},
+		{name: "wrong key same kid", token: (&fdKeys{priv: other.priv, kid: keys.kid}).signRS256(t, fdIDClaims(), nil), opts: base, status: SigInvalid, want: []string{CodeSignatureInvalid}},
 		{name: "tampered payload", token: tampered, opts: base, status: SigInvalid, want: []string{CodeSignatureInvalid}},
-		{name: "no keys", token: keys.signRS256(t, idClaims(), nil), opts: noKeys, status: SigUntrusted, want: []string{CodeKeyUntrusted}},
-		{name: "expired", token: keys.signRS256(t, with(func(c map[string]any) { c["exp"] = testNow.Add(-time.Minute).Unix() }), nil), opts: base, status: SigValid, want: []string{CodeExpired}},
-		{name: "expired within skew", token: keys.signRS256(t, with(func(c map[string]any) { c["exp"] = testNow.Add(-time.Minute).Unix() }), nil), opts: skewed, status: SigValid, absent: []string{CodeExpired}},
-		{name: "not yet valid", token: keys.signRS256(t, with(func(c map[string]any) { c["nbf"] = testNow.Add(10 * time.Minute).Unix() }), nil), opts: skewed, status: SigValid, want: []string{CodeNotYetValid}},
+		{name: "no keys", token: keys.signRS256(t, fdIDClaims(), nil), opts: noKeys, status: SigUntrusted, want: []string{CodeKeyUntrusted}},
+		{name: "expired", token: keys.signRS256(t, with(func(c map[string]any) { c["exp"] = fdNow.Add(-time.Minute).Unix() }), nil), opts: base, status: SigValid, want: []string{CodeExpired}},
+		{name: "expired within skew", token: keys.signRS256(t, with(func(c map[string]any) { c["exp"] = fdNow.Add(-time.Minute).Unix() }), nil), opts: skewed, status: SigValid, absent: []string{CodeExpired}},
+		{name: "not yet valid", token: keys.signRS256(t, with(func(c map[string]any) { c["nbf"] = fdNow.Add(10 * time.Minute).Unix() }), nil), opts: skewed, status: SigValid, want: []string{CodeNotYetValid}},
 		{name: "wrong aud", token: keys.signRS256(t, with(func(c map[string]any) { c["aud"] = "ffffffff-0000-0000-0000-000000000000" }), nil), opts: base, status: SigValid, want: []string{CodeClientIDMismatch}},
 		{name: "graph access token", token: keys.signRS256(t, graphAT, map[jose.HeaderKey]any{"nonce": "hashed-by-graph"}), opts: base, status: SigUntrusted, want: []string{CodeAccessTokenNotForYou}, absent: []string{CodeEmailMissing, CodeNonceMismatch, CodeSignatureInvalid}},
 		{name: "access token for another api", token: keys.signRS256(t, with(func(c map[string]any) { c["aud"] = "api://other-api"; c["scp"] = "read" }), nil), opts: base, status: SigValid, want: []string{CodeAccessTokenNotForYou}, absent: []string{CodeClientIDMismatch}},
 		{name: "nonce mismatch", token: keys.signRS256(t, with(func(c map[string]any) { c["nonce"] = "replayed" }), nil), opts: base, status: SigValid, want: []string{CodeNonceMismatch}},
 		{name: "nonce missing", token: keys.signRS256(t, with(func(c map[string]any) { delete(c, "nonce") }), nil), opts: base, status: SigValid, want: []string{CodeNonceMismatch}},
 		{name: "other tenant", token: keys.signRS256(t, with(func(c map[string]any) {
-			c["tid"] = otherTenant
-			c["iss"] = "https://login.microsoftonline.com/" + otherTenant + "/v2.0"
+			c["tid"] = fdOtherTenant
+			c["iss"] = "https://login.microsoftonline.com/" + fdOtherTenant + "/v2.0"
 		}), nil), opts: base, status: SigValid, want: []string{CodeTenantMismatch, CodeIssuerMismatch}},
-		{name: "iss and tid disagree", token: keys.signRS256(t, with(func(c map[string]any) { c["tid"] = otherTenant }), nil), opts: Options{Now: testNow, Keys: keys.set}, status: SigValid, want: []string{CodeIssuerMismatch}},
+		{name: "iss and tid disagree", token: keys.signRS256(t, with(func(c map[string]any) { c["tid"] = fdOtherTenant }), nil), opts: Options{Now: fdNow, Keys: keys.set}, status: SigValid, want: []string{CodeIssuerMismatch}},
 		{name: "email missing", token: keys.signRS256(t, with(func(c map[string]any) { delete(c, "email") }), nil), opts: base, status: SigValid, want: []string{CodeEmailMissing}},
 		{name: "groups as object ids", token: keys.signRS256(t, with(func(c map[string]any) {
 			c["groups"] = []string{"0d6a6e0a-1111-2222-3333-444444444444", "5e7f8a9b-1111-2222-3333-444444444444"}
@@ -133,10 +133,10 @@ func TestInspectJWT(t *testing.T) {
 			c["_claim_sources"] = map[string]any{"src1": map[string]string{"endpoint": "https://graph.microsoft.com/v1.0/users/x/getMemberObjects"}}
 		}), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
 		{name: "hasgroups", token: keys.signRS256(t, with(func(c map[string]any) { c["hasgroups"] = true }), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
-		{name: "guest from MSA", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = msaTenantID }), nil), opts: base, status: SigValid, want: []string{CodeGuestUser}},
-		{name: "idp of the home tenant is no guest", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = "https://sts.windows.net/" + testTenant + "/" }), nil), opts: base, status: SigValid, absent: []string{CodeGuestUser}},
-		{name: "duplicate claim", token: manualRS(`{"aud":"` + testClientID + `","sub":"a","sub":"b","exp":9999999999,"nonce":"n-0S6_WzA2Mj","email":"x"}`), opts: base, status: SigValid, want: []string{CodeDuplicateClaim}},
-		{name: "no time given", token: keys.signRS256(t, idClaims(), nil), opts: Options{Keys: keys.set}, status: SigValid, want: []string{CodeTimeNotChecked}, absent: []string{CodeExpired, CodeNotYetValid}},
+		{name: "guest from MSA", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = personalAccountsTenant }), nil), opts: base, status: SigValid, want: []string{CodeGuestUser}},
+		{name: "idp of the home tenant is no guest", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = "https://sts.windows.net/" + fdTenant + "/" }), nil), opts: base, status: SigValid, absent: []string{CodeGuestUser}},
+		{name: "duplicate claim", token: manualRS(`{"aud":"` + fdClientID + `","sub":"a","sub":"b","exp":9999999999,"nonce":"n-0S6_WzA2Mj","email":"x"}`), opts: base, status: SigValid, want: []string{CodeDuplicateClaim}},
+		{name: "no time given", token: keys.signRS256(t, fdIDClaims(), nil), opts: Options{Keys: keys.set}, status: SigValid, want: []string{CodeTimeNotChecked}, absent: []string{CodeExpired, CodeNotYetValid}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,12 +149,12 @@ func TestInspectJWT(t *testing.T) {
 			}
 			for _, c := range tc.want {
 				if !r.Has(c) {
-					t.Errorf("Inspect(%s) findings %v, want %s", tc.name, codes(r), c)
+					t.Errorf("Inspect(%s) findings %v, want %s", tc.name, fdCodes(r), c)
 				}
 			}
 			for _, c := range tc.absent {
 				if r.Has(c) {
-					t.Errorf("Inspect(%s) findings %v, want no %s", tc.name, codes(r), c)
+					t.Errorf("Inspect(%s) findings %v, want no %s", tc.name, fdCodes(r), c)
 				}
 			}
 			if (tc.status == SigValid) != r.ClaimsSigned {
@@ -165,24 +165,24 @@ func TestInspectJWT(t *testing.T) {
 }
 
 func TestInspectJWTFields(t *testing.T) {
-	keys := newTestKeys(t)
-	c := idClaims()
+	keys := fdNewKeys(t)
+	c := fdIDClaims()
 	c["groups"] = []string{"0d6a6e0a-1111-2222-3333-444444444444", "5e7f8a9b-1111-2222-3333-444444444444"}
 	c["amr"] = []string{"pwd", "mfa"}
-	r := Inspect([]byte(keys.signRS256(t, c, nil)), Options{Now: testNow, Keys: keys.set})
+	r := Inspect([]byte(keys.signRS256(t, c, nil)), Options{Now: fdNow, Keys: keys.set})
 	if r.Verdict != "warning" && r.Verdict != "ok" {
 		t.Errorf("Inspect(valid token).Verdict = %q, findings %v", r.Verdict, r.Findings)
 	}
 	if r.Subject == nil || r.Subject.NameID != c["sub"] {
 		t.Errorf("Inspect(token).Subject = %+v, want sub %v", r.Subject, c["sub"])
 	}
-	if len(r.Audiences) != 1 || r.Audiences[0] != testClientID {
-		t.Errorf("Inspect(token).Audiences = %v, want [%s]", r.Audiences, testClientID)
+	if len(r.Audiences) != 1 || r.Audiences[0] != fdClientID {
+		t.Errorf("Inspect(token).Audiences = %v, want [%s]", r.Audiences, fdClientID)
 	}
-	if want := testNow.Add(55 * time.Minute).Format(time.RFC3339); r.NotOnOrAfter != want {
+	if want := fdNow.Add(55 * time.Minute).Format(time.RFC3339); r.NotOnOrAfter != want {
 		t.Errorf("Inspect(token).NotOnOrAfter = %q, want %q", r.NotOnOrAfter, want)
 	}
-	if want := testNow.Add(-5 * time.Minute).Format(time.RFC3339); r.NotBefore != want {
+	if want := fdNow.Add(-5 * time.Minute).Format(time.RFC3339); r.NotBefore != want {
 		t.Errorf("Inspect(token).NotBefore = %q, want %q", r.NotBefore, want)
 	}
 	if r.Header["kid"] != keys.kid || r.Header["alg"] != "RS256" {
@@ -201,7 +201,7 @@ func TestInspectJWTFields(t *testing.T) {
 	if g := byName["groups"]; len(g.Values) != 2 || g.About == "" {
 		t.Errorf("groups claim = %+v, want two values and an explanation", g)
 	}
-	if e := byName["exp"]; len(e.Values) != 1 || e.Values[0] != strconv.FormatInt(testNow.Add(55*time.Minute).Unix(), 10) {
+	if e := byName["exp"]; len(e.Values) != 1 || e.Values[0] != strconv.FormatInt(fdNow.Add(55*time.Minute).Unix(), 10) {
 		t.Errorf("exp claim = %+v, want the NumericDate as text", e)
 	}
 	for _, name := range []string{"aud", "iss", "iat", "nbf", "exp", "sub", "oid", "tid", "preferred_username", "name", "email", "nonce", "ver", "aio", "amr"} {
@@ -218,31 +218,31 @@ func TestInspectJWTFields(t *testing.T) {
 }
 
 func TestJWTKeyHintNamesTheTenantKeysURL(t *testing.T) {
-	keys := newTestKeys(t)
-	r := Inspect([]byte(keys.signRS256(t, idClaims(), nil)), Options{Now: testNow})
-	f := finding(r, CodeKeyUntrusted)
-	want := "--jwks https://login.microsoftonline.com/" + testTenant + "/discovery/v2.0/keys"
+	keys := fdNewKeys(t)
+	r := Inspect([]byte(keys.signRS256(t, fdIDClaims(), nil)), Options{Now: fdNow})
+	f := fdFinding(r, CodeKeyUntrusted)
+	want := "--jwks https://login.microsoftonline.com/" + fdTenant + "/discovery/v2.0/keys"
 	if f == nil || !strings.Contains(f.Fix, want) {
 		t.Errorf("Inspect(token, no keys) key finding = %+v, want fix naming %q", f, want)
 	}
 }
 
 func TestJWTIssuerFromDiscovery(t *testing.T) {
-	keys := newTestKeys(t)
-	tok := keys.signRS256(t, idClaims(), nil)
+	keys := fdNewKeys(t)
+	tok := keys.signRS256(t, fdIDClaims(), nil)
 	for _, tc := range []struct {
 		issuer string
 		bad    bool
 	}{
 		{"https://login.microsoftonline.com/{tenantid}/v2.0", false},
-		{"https://login.microsoftonline.com/" + testTenant + "/v2.0", false},
-		{"https://sts.windows.net/" + testTenant + "/", true},
+		{"https://login.microsoftonline.com/" + fdTenant + "/v2.0", false},
+		{"https://sts.windows.net/" + fdTenant + "/", true},
 	} {
 		ks := *keys.set
 		ks.Issuer = tc.issuer
-		r := Inspect([]byte(tok), Options{Now: testNow, Keys: &ks})
+		r := Inspect([]byte(tok), Options{Now: fdNow, Keys: &ks})
 		if r.Has(CodeIssuerMismatch) != tc.bad {
-			t.Errorf("Inspect(token, discovery issuer %q) findings %v, issuer-mismatch want %v", tc.issuer, codes(r), tc.bad)
+			t.Errorf("Inspect(token, discovery issuer %q) findings %v, issuer-mismatch want %v", tc.issuer, fdCodes(r), tc.bad)
 		}
 	}
 }
@@ -250,19 +250,19 @@ func TestJWTIssuerFromDiscovery(t *testing.T) {
 func TestJWTKeyOfAnotherFamilyIsNotUsed(t *testing.T) {
 	// A JWKS holding only an EC key under the token's kid must not verify an RS256 token,
 	// nor be coerced into use.
-	keys := newTestKeys(t)
+	keys := fdNewKeys(t)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	set := &KeySet{Keys: []jose.JSONWebKey{{Key: &ec.PublicKey, KeyID: keys.kid}}}
-	r := Inspect([]byte(keys.signRS256(t, idClaims(), nil)), Options{Now: testNow, Keys: set})
+	r := Inspect([]byte(keys.signRS256(t, fdIDClaims(), nil)), Options{Now: fdNow, Keys: set})
 	if r.Signature.Status == SigValid || !r.Has(CodeUnknownKey) {
-		t.Errorf("Inspect(RS256 token, EC key) signature %+v findings %v, want not valid and %s", r.Signature, codes(r), CodeUnknownKey)
+		t.Errorf("Inspect(RS256 token, EC key) signature %+v findings %v, want not valid and %s", r.Signature, fdCodes(r), CodeUnknownKey)
 	}
 }
 
 // The JSON of a JWT report carries the stable fields DESIGN.md promises.
 func TestJWTReportJSONContract(t *testing.T) {
-	keys := newTestKeys(t)
-	r := Inspect([]byte(keys.signRS256(t, idClaims(), nil)), Options{Now: testNow, Keys: keys.set})
+	keys := fdNewKeys(t)
+	r := Inspect([]byte(keys.signRS256(t, fdIDClaims(), nil)), Options{Now: fdNow, Keys: keys.set})
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -271,10 +271,10 @@ func TestJWTReportJSONContract(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m["kind"] != "jwt" || m["issuer"] != "https://login.microsoftonline.com/"+testTenant+"/v2.0" {
+	if m["kind"] != "jwt" || m["issuer"] != "https://login.microsoftonline.com/"+fdTenant+"/v2.0" {
 		t.Errorf("JSON kind %v issuer %v", m["kind"], m["issuer"])
 	}
-	if sub, _ := m["subject"].(map[string]any); sub["name_id"] != idClaims()["sub"] {
+	if sub, _ := m["subject"].(map[string]any); sub["name_id"] != fdIDClaims()["sub"] {
 		t.Errorf("JSON subject = %v", m["subject"])
 	}
 	for _, k := range []string{"audiences", "not_before", "not_on_or_after", "signature", "claims", "findings", "header", "input"} {

@@ -28,11 +28,11 @@ func oidcErrorFromParams(v url.Values) oidcError {
 
 func oidcErrorFromJSON(obj map[string]json.RawMessage) oidcError {
 	e := oidcError{
-		Code:        jsonString(obj["error"]),
-		Description: jsonString(obj["error_description"]),
-		TraceID:     jsonString(obj["trace_id"]),
-		Correlation: jsonString(obj["correlation_id"]),
-		ErrorURI:    jsonString(obj["error_uri"]),
+		Code:        jsonText(obj["error"]),
+		Description: jsonText(obj["error_description"]),
+		TraceID:     jsonText(obj["trace_id"]),
+		Correlation: jsonText(obj["correlation_id"]),
+		ErrorURI:    jsonText(obj["error_uri"]),
 	}
 	var codes []json.Number
 	if raw := obj["error_codes"]; raw != nil {
@@ -47,9 +47,9 @@ func oidcErrorFromJSON(obj map[string]json.RawMessage) oidcError {
 	return e
 }
 
-// jsonString returns a JSON string's value, or the raw text of any other JSON value
+// jsonText returns a JSON string's value, or the raw text of any other JSON value
 // (Entra's v1 endpoint sends numbers such as expires_in as strings, v2 as numbers).
-func jsonString(raw json.RawMessage) string {
+func jsonText(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
 	}
@@ -75,7 +75,7 @@ func inspectOIDCError(e oidcError, in *InputInfo) *Report {
 	r.Status = st
 	msg := "Entra answered with the error " + strconv.Quote(e.Code)
 	if e.Description != "" {
-		msg += ": " + firstLine(e.Description)
+		msg += ": " + descriptionHead(e.Description)
 	}
 	fix := ""
 	if st.AADSTS != nil {
@@ -91,9 +91,9 @@ func inspectOIDCError(e oidcError, in *InputInfo) *Report {
 	return r
 }
 
-// firstLine returns the description up to Entra's appended trace details, which
+// descriptionHead returns the description up to Entra's appended trace details, which
 // follow on new lines.
-func firstLine(s string) string {
+func descriptionHead(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = strings.TrimSpace(s[:i])
@@ -139,28 +139,28 @@ func inspectCode(v url.Values, in *InputInfo) *Report {
 // the other tokens without copying them.
 func inspectTokenResponse(obj map[string]json.RawMessage, in *InputInfo, opts *Options) *Report {
 	ti := &TokenInfo{
-		TokenType:       jsonString(obj["token_type"]),
-		Scope:           jsonString(obj["scope"]),
-		HasAccessToken:  jsonString(obj["access_token"]) != "",
-		HasRefreshToken: jsonString(obj["refresh_token"]) != "",
-		HasIDToken:      jsonString(obj["id_token"]) != "",
+		TokenType:       jsonText(obj["token_type"]),
+		Scope:           jsonText(obj["scope"]),
+		HasAccessToken:  jsonText(obj["access_token"]) != "",
+		HasRefreshToken: jsonText(obj["refresh_token"]) != "",
+		HasIDToken:      jsonText(obj["id_token"]) != "",
 	}
-	if n, err := strconv.ParseInt(jsonString(obj["expires_in"]), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(jsonText(obj["expires_in"]), 10, 64); err == nil {
 		ti.ExpiresIn = n
 	}
 	var r *Report
 	switch {
 	case ti.HasIDToken:
 		in.Parameter = "id_token"
-		tok := strings.TrimSpace(jsonString(obj["id_token"]))
+		tok := strings.TrimSpace(jsonText(obj["id_token"]))
 		if looksLikeJWT(tok) {
 			r = inspectJWT(tok, in, opts)
 		} else {
-			r = failed(in, CodeInputMalformed, "The id_token of the token response is not a JWT.")
+			r = failedReport(in, CodeInputMalformed, "The id_token of the token response is not a JWT.")
 		}
-	case ti.HasAccessToken && looksLikeJWT(strings.TrimSpace(jsonString(obj["access_token"]))):
+	case ti.HasAccessToken && looksLikeJWT(strings.TrimSpace(jsonText(obj["access_token"]))):
 		in.Parameter = "access_token"
-		r = inspectJWT(strings.TrimSpace(jsonString(obj["access_token"])), in, opts)
+		r = inspectJWT(strings.TrimSpace(jsonText(obj["access_token"])), in, opts)
 		r.add(CodeTokenVersion, SeverityInfo, "The token response has no id_token: the openid scope was not requested (or this is a client-credentials response), so only the access token was inspected.",
 			"Request the openid scope to get an ID token that identifies the user.")
 	default:
