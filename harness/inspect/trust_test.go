@@ -19,14 +19,14 @@ import (
 	"github.com/ssowizard/ssowizard/harness/inspect"
 )
 
-const tenantID = "11111111-2222-3333-4444-555555555555"
+const trustTenant = "11111111-2222-3333-4444-555555555555"
 
-type testCert struct {
+type trustCert struct {
 	cert *x509.Certificate
 	key  *rsa.PrivateKey
 }
 
-func newCert(t *testing.T, cn string) testCert {
+func newTrustCert(t *testing.T, cn string) trustCert {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -46,22 +46,22 @@ func newCert(t *testing.T, cn string) testCert {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testCert{cert: c, key: key}
+	return trustCert{cert: c, key: key}
 }
 
-func (c testCert) pem() string {
+func (c trustCert) pem() string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.cert.Raw}))
 }
 
-func (c testCert) b64() string { return base64.StdEncoding.EncodeToString(c.cert.Raw) }
+func (c trustCert) b64() string { return base64.StdEncoding.EncodeToString(c.cert.Raw) }
 
-func (c testCert) sha256() string {
+func (c trustCert) sha256() string {
 	s := sha256.Sum256(c.cert.Raw)
 	return hex.EncodeToString(s[:])
 }
 
 func TestParseCertificates(t *testing.T) {
-	a, b := newCert(t, "Microsoft Azure Federated SSO Certificate"), newCert(t, "rollover")
+	a, b := newTrustCert(t, "Microsoft Azure Federated SSO Certificate"), newTrustCert(t, "rollover")
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(a.key)}))
 	wrapped := func(s string) string {
 		var out strings.Builder
@@ -74,15 +74,15 @@ func TestParseCertificates(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    []testCert
+		want    []trustCert
 		wantErr string
 	}{
-		{"pem", a.pem(), []testCert{a}, ""},
-		{"pem with BOM and CRLF", "\xEF\xBB\xBF" + strings.ReplaceAll(a.pem(), "\n", "\r\n"), []testCert{a}, ""},
-		{"two pem blocks around a key", a.pem() + keyPEM + b.pem(), []testCert{a, b}, ""},
-		{"der", string(a.cert.Raw), []testCert{a}, ""},
-		{"bare base64", a.b64(), []testCert{a}, ""},
-		{"bare base64 with line breaks", wrapped(a.b64()), []testCert{a}, ""},
+		{"pem", a.pem(), []trustCert{a}, ""},
+		{"pem with BOM and CRLF", "\xEF\xBB\xBF" + strings.ReplaceAll(a.pem(), "\n", "\r\n"), []trustCert{a}, ""},
+		{"two pem blocks around a key", a.pem() + keyPEM + b.pem(), []trustCert{a, b}, ""},
+		{"der", string(a.cert.Raw), []trustCert{a}, ""},
+		{"bare base64", a.b64(), []trustCert{a}, ""},
+		{"bare base64 with line breaks", wrapped(a.b64()), []trustCert{a}, ""},
 		{"private key only", keyPEM, nil, "no CERTIFICATE block"},
 		{"empty", "  \n", nil, "empty"},
 		{"garbage", "this is not a certificate", nil, "neither PEM, DER nor a base64 certificate"},
@@ -116,7 +116,7 @@ func TestParseCertificates(t *testing.T) {
 }
 
 func TestParseFingerprint(t *testing.T) {
-	c := newCert(t, "fp")
+	c := newTrustCert(t, "fp")
 	hexFP := c.sha256()
 	var colons []string
 	for i := 0; i < len(hexFP); i += 2 {
@@ -154,30 +154,30 @@ func TestParseFingerprint(t *testing.T) {
 	}
 }
 
-// entraMetadata has the shape of Entra's app federation metadata: the signing
+// trustEntraMetadata has the shape of Entra's app federation metadata: the signing
 // certificates in a RoleDescriptor and again in the IDPSSODescriptor.
-func entraMetadata(certs ...testCert) string {
+func trustEntraMetadata(certs ...trustCert) string {
 	var kd strings.Builder
 	for _, c := range certs {
 		kd.WriteString(`<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>` + c.b64() + `</X509Certificate></X509Data></KeyInfo></KeyDescriptor>`)
 	}
-	return `<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_a" entityID="https://sts.windows.net/` + tenantID + `/" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">` +
+	return `<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_a" entityID="https://sts.windows.net/` + trustTenant + `/" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">` +
 		`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/></Signature>` +
 		`<RoleDescriptor xsi:type="fed:SecurityTokenServiceType" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706">` + kd.String() + `</RoleDescriptor>` +
 		`<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` + kd.String() +
-		`<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/` + tenantID + `/saml2"/>` +
-		`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/` + tenantID + `/saml2"/>` +
-		`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://login.microsoftonline.com/` + tenantID + `/saml2"/>` +
+		`<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/` + trustTenant + `/saml2"/>` +
+		`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/` + trustTenant + `/saml2"/>` +
+		`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://login.microsoftonline.com/` + trustTenant + `/saml2"/>` +
 		`</IDPSSODescriptor></EntityDescriptor>`
 }
 
 func TestParseMetadata(t *testing.T) {
-	a, b := newCert(t, "current"), newCert(t, "next")
-	md, err := inspect.ParseMetadata([]byte("\xEF\xBB\xBF" + entraMetadata(a, b)))
+	a, b := newTrustCert(t, "current"), newTrustCert(t, "next")
+	md, err := inspect.ParseMetadata([]byte("\xEF\xBB\xBF" + trustEntraMetadata(a, b)))
 	if err != nil {
 		t.Fatalf("ParseMetadata(Entra metadata with BOM) error = %v", err)
 	}
-	if md.EntityID != "https://sts.windows.net/"+tenantID+"/" || md.Info.TenantID != tenantID || md.Info.Role != "idp" {
+	if md.EntityID != "https://sts.windows.net/"+trustTenant+"/" || md.Info.TenantID != trustTenant || md.Info.Role != "idp" {
 		t.Errorf("ParseMetadata(Entra) = entity %q tenant %q role %q", md.EntityID, md.Info.TenantID, md.Info.Role)
 	}
 	if len(md.SigningCerts) != 2 || !md.SigningCerts[0].Equal(a.cert) || !md.SigningCerts[1].Equal(b.cert) {
@@ -187,7 +187,7 @@ func TestParseMetadata(t *testing.T) {
 		t.Errorf("ParseMetadata(Entra).Info = %+v", md.Info)
 	}
 
-	entities := `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` + strings.TrimPrefix(entraMetadata(a), `<?xml version="1.0" encoding="utf-8"?>`) + `</md:EntitiesDescriptor>`
+	entities := `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` + strings.TrimPrefix(trustEntraMetadata(a), `<?xml version="1.0" encoding="utf-8"?>`) + `</md:EntitiesDescriptor>`
 	if md, err := inspect.ParseMetadata([]byte(entities)); err != nil || len(md.SigningCerts) != 1 {
 		t.Errorf("ParseMetadata(EntitiesDescriptor) = %v, %v, want the first entity's certificate", md, err)
 	}
@@ -216,8 +216,8 @@ func TestParseMetadata(t *testing.T) {
 		{"wrong root", `<Response xmlns="urn:oasis:names:tc:SAML:2.0:protocol"/>`, "not EntityDescriptor"},
 		{"no roles", `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>`, "neither an IDPSSODescriptor"},
 		{"empty entities", `<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`, "no EntityDescriptor"},
-		{"bad cert", strings.Replace(entraMetadata(a), a.b64(), "bm90IGEgY2VydA==", 1), "does not parse"},
-		{"bad base64", strings.Replace(entraMetadata(a), a.b64(), "!!!", 1), "not base64"},
+		{"bad cert", strings.Replace(trustEntraMetadata(a), a.b64(), "bm90IGEgY2VydA==", 1), "does not parse"},
+		{"bad base64", strings.Replace(trustEntraMetadata(a), a.b64(), "!!!", 1), "not base64"},
 	} {
 		if _, err := inspect.ParseMetadata([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("ParseMetadata(%s) error = %v, want one containing %q", tc.name, err, tc.wantErr)
@@ -225,7 +225,7 @@ func TestParseMetadata(t *testing.T) {
 	}
 }
 
-func jwksJSON(t *testing.T, keys ...jose.JSONWebKey) string {
+func trustJWKS(t *testing.T, keys ...jose.JSONWebKey) string {
 	b, err := json.Marshal(jose.JSONWebKeySet{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
@@ -234,8 +234,8 @@ func jwksJSON(t *testing.T, keys ...jose.JSONWebKey) string {
 }
 
 func TestParseKeySet(t *testing.T) {
-	c := newCert(t, "jwks")
-	jwks := jwksJSON(t, jose.JSONWebKey{Key: &c.key.PublicKey, KeyID: "k1", Use: "sig", Algorithm: "RS256", Certificates: []*x509.Certificate{c.cert}})
+	c := newTrustCert(t, "jwks")
+	jwks := trustJWKS(t, jose.JSONWebKey{Key: &c.key.PublicKey, KeyID: "k1", Use: "sig", Algorithm: "RS256", Certificates: []*x509.Certificate{c.cert}})
 	ks, disc, err := inspect.ParseKeySet([]byte(jwks))
 	if err != nil || disc != nil || ks == nil || len(ks.Keys) != 1 || ks.Keys[0].KeyID != "k1" {
 		t.Fatalf("ParseKeySet(JWKS) = %v, %v, %v, want one key k1", ks, disc, err)
@@ -254,7 +254,7 @@ func TestParseKeySet(t *testing.T) {
 		t.Errorf("nil KeySet Lookup = %v, want nil", got)
 	}
 
-	d := `{"token_endpoint":"https://login.microsoftonline.com/` + tenantID + `/oauth2/v2.0/token","jwks_uri":"https://login.microsoftonline.com/` + tenantID + `/discovery/v2.0/keys","issuer":"https://login.microsoftonline.com/` + tenantID + `/v2.0"}`
+	d := `{"token_endpoint":"https://login.microsoftonline.com/` + trustTenant + `/oauth2/v2.0/token","jwks_uri":"https://login.microsoftonline.com/` + trustTenant + `/discovery/v2.0/keys","issuer":"https://login.microsoftonline.com/` + trustTenant + `/v2.0"}`
 	ks, disc, err = inspect.ParseKeySet([]byte(d))
 	if err != nil || ks != nil || disc == nil || disc.JWKSURI == "" || disc.Issuer == "" {
 		t.Errorf("ParseKeySet(discovery) = %v, %+v, %v, want the discovery document", ks, disc, err)
@@ -274,9 +274,9 @@ func TestParseKeySet(t *testing.T) {
 }
 
 func TestAddTrust(t *testing.T) {
-	a, b := newCert(t, "a"), newCert(t, "b")
-	jwks := jwksJSON(t, jose.JSONWebKey{Key: &a.key.PublicKey, KeyID: "k1", Use: "sig"})
-	disc := `{"issuer":"https://login.microsoftonline.com/` + tenantID + `/v2.0","jwks_uri":"https://login.microsoftonline.com/` + tenantID + `/discovery/v2.0/keys"}`
+	a, b := newTrustCert(t, "a"), newTrustCert(t, "b")
+	jwks := trustJWKS(t, jose.JSONWebKey{Key: &a.key.PublicKey, KeyID: "k1", Use: "sig"})
+	disc := `{"issuer":"https://login.microsoftonline.com/` + trustTenant + `/v2.0","jwks_uri":"https://login.microsoftonline.com/` + trustTenant + `/discovery/v2.0/keys"}`
 
 	var o inspect.Options
 	for _, tc := range []struct {
@@ -285,7 +285,7 @@ func TestAddTrust(t *testing.T) {
 	}{
 		{"pem", a.pem(), "certificate", 1, 0},
 		{"bare base64", b.b64(), "certificate", 2, 0},
-		{"metadata", entraMetadata(a, b), "metadata", 4, 0},
+		{"metadata", trustEntraMetadata(a, b), "metadata", 4, 0},
 		{"jwks", jwks, "jwks", 4, 1},
 		{"discovery", disc, "discovery", 4, 1},
 	} {
@@ -304,10 +304,10 @@ func TestAddTrust(t *testing.T) {
 			t.Errorf("AddTrust(%s): %d certs %d keys, want %d and %d", tc.name, len(o.Certs), nkeys, tc.certs, tc.keys)
 		}
 	}
-	if o.CertSource != "metadata" || o.IdPEntityID != "https://sts.windows.net/"+tenantID+"/" {
+	if o.CertSource != "metadata" || o.IdPEntityID != "https://sts.windows.net/"+trustTenant+"/" {
 		t.Errorf("AddTrust(metadata) source %q entity %q", o.CertSource, o.IdPEntityID)
 	}
-	if o.Keys.Issuer != "https://login.microsoftonline.com/"+tenantID+"/v2.0" {
+	if o.Keys.Issuer != "https://login.microsoftonline.com/"+trustTenant+"/v2.0" {
 		t.Errorf("AddTrust(discovery) Keys.Issuer = %q, want the discovery issuer kept for the issuer check", o.Keys.Issuer)
 	}
 	for _, bad := range []string{"", "garbage", "<x/>", `{"x":1}`, `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><IDPSSODescriptor/></EntityDescriptor>`} {
