@@ -73,16 +73,19 @@ func inspectOIDCError(e oidcError, in *InputInfo) *Report {
 		st.AADSTS = ExplainAADSTS(e.ErrorCodes[0])
 	}
 	r.Status = st
-	msg := "Entra answered with the error " + strconv.Quote(e.Code)
-	if e.Description != "" {
-		msg += ": " + descriptionHead(e.Description)
-	}
-	fix := ""
+	var msg, fix string
 	if st.AADSTS != nil {
-		msg += " (" + st.AADSTS.Code + ": " + st.AADSTS.Meaning + ")"
+		msg = "Entra answered " + strconv.Quote(e.Code) + " with " + st.AADSTS.Code + ": " + st.AADSTS.Meaning
 		fix = st.AADSTS.Fix
 	} else {
+		msg = "Entra answered with the error " + strconv.Quote(e.Code) + "."
 		fix = oauthErrorFix(e.Code)
+	}
+	if head := descriptionHead(e.Description); head != "" {
+		msg += " Its message: " + head
+		if !strings.HasSuffix(head, ".") {
+			msg += "."
+		}
 	}
 	if e.TraceID != "" || e.Correlation != "" {
 		msg += " Give Microsoft support the trace ID " + e.TraceID + " and correlation ID " + e.Correlation + "."
