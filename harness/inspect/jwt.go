@@ -506,23 +506,19 @@ func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
 }
 
 // expectedIssuer is the issuer the discovery document declared, with the common
-// endpoint's {tenantid} template filled from the token's tid.
+// endpoint's {tenantid} template filled from the token's tid. Options.IdPEntityID is
+// not used: it comes from SAML metadata, whose entity ID (https://sts.windows.net/…/)
+// is not the issuer of v2 tokens.
 func expectedIssuer(opts *Options, tid string) string {
-	want := opts.IdPEntityID
-	if opts.Keys != nil && opts.Keys.Issuer != "" {
-		want = opts.Keys.Issuer
+	if opts.Keys == nil {
+		return ""
 	}
+	want := opts.Keys.Issuer
 	if strings.Contains(want, "{tenantid}") {
 		if tid == "" {
 			return ""
 		}
 		want = strings.ReplaceAll(want, "{tenantid}", tid)
-	}
-	if want != "" && !strings.HasPrefix(want, "https://login.microsoftonline.com/") && !strings.HasPrefix(want, "https://sts.windows.net/") {
-		// A SAML entity ID from --metadata is not an OIDC issuer; compare only like with like.
-		if opts.Keys == nil || opts.Keys.Issuer == "" {
-			return ""
-		}
 	}
 	return want
 }

@@ -124,6 +124,7 @@ func TestInspectJWT(t *testing.T) {
 			c["iss"] = "https://login.microsoftonline.com/" + fdOtherTenant + "/v2.0"
 		}), nil), opts: base, status: SigValid, want: []string{CodeTenantMismatch, CodeIssuerMismatch}},
 		{name: "iss and tid disagree", token: keys.signRS256(t, with(func(c map[string]any) { c["tid"] = fdOtherTenant }), nil), opts: Options{Now: fdNow, Keys: keys.set}, status: SigValid, want: []string{CodeIssuerMismatch}},
+		{name: "SAML entity ID is not a JWT issuer", token: keys.signRS256(t, fdIDClaims(), nil), opts: Options{Now: fdNow, Keys: keys.set, IdPEntityID: "https://sts.windows.net/" + fdTenant + "/"}, status: SigValid, absent: []string{CodeIssuerMismatch}},
 		{name: "email missing", token: keys.signRS256(t, with(func(c map[string]any) { delete(c, "email") }), nil), opts: base, status: SigValid, want: []string{CodeEmailMissing}},
 		{name: "groups as object ids", token: keys.signRS256(t, with(func(c map[string]any) {
 			c["groups"] = []string{"0d6a6e0a-1111-2222-3333-444444444444", "5e7f8a9b-1111-2222-3333-444444444444"}
