@@ -312,10 +312,14 @@ func isGraphAudience(aud []string) bool {
 	return false
 }
 
-// entraKeysURL is where an issuer's signing keys are published.
+// entraKeysURL is where an issuer's signing keys are published: {authority}/discovery/v2.0/keys,
+// the authority being the v2 issuer without /v2.0 (which also fits the local harness).
 func entraKeysURL(iss string) string {
 	if tid := entraTenantFromIssuer(iss); tid != "" {
 		return "https://login.microsoftonline.com/" + tid + "/discovery/v2.0/keys"
+	}
+	if authority, ok := strings.CutSuffix(iss, "/v2.0"); ok && strings.HasPrefix(authority, "https://") {
+		return authority + "/discovery/v2.0/keys"
 	}
 	return "{authority}/discovery/v2.0/keys"
 }

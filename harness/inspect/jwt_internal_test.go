@@ -228,6 +228,20 @@ func TestJWTKeyHintNamesTheTenantKeysURL(t *testing.T) {
 	}
 }
 
+func TestEntraKeysURL(t *testing.T) {
+	for iss, want := range map[string]string{
+		"https://login.microsoftonline.com/" + fdTenant + "/v2.0": "https://login.microsoftonline.com/" + fdTenant + "/discovery/v2.0/keys",
+		"https://sts.windows.net/" + fdTenant + "/":               "https://login.microsoftonline.com/" + fdTenant + "/discovery/v2.0/keys",
+		"https://127.0.0.1:8443/" + fdTenant + "/v2.0":            "https://127.0.0.1:8443/" + fdTenant + "/discovery/v2.0/keys",
+		"":                 "{authority}/discovery/v2.0/keys",
+		"http://evil/v2.0": "{authority}/discovery/v2.0/keys",
+	} {
+		if got := entraKeysURL(iss); got != want {
+			t.Errorf("entraKeysURL(%q) = %q, want %q", iss, got, want)
+		}
+	}
+}
+
 func TestJWTIssuerFromDiscovery(t *testing.T) {
 	keys := fdNewKeys(t)
 	tok := keys.signRS256(t, fdIDClaims(), nil)
