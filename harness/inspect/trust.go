@@ -230,7 +230,13 @@ func ParseMetadata(b []byte) (*Metadata, error) {
 				if err != nil {
 					return nil, fmt.Errorf("metadata: an X509Certificate in %s does not parse: %w", role.XMLName.Local, err)
 				}
-				key := kd.Use + "/" + certSHA256(c)
+				// No use attribute means signing and encryption: the same certificate
+				// listed with and without use="signing" is one signing certificate.
+				class := "signing"
+				if kd.Use == "encryption" {
+					class = "encryption"
+				}
+				key := class + "/" + certSHA256(c)
 				if seen[key] {
 					continue
 				}
@@ -364,7 +370,8 @@ func ParseKeySet(b []byte) (*KeySet, *Discovery, error) {
 // AddTrust adds trust material of any supported kind to the options, detected from its
 // content: certificates (PEM, DER or base64), SAML metadata, or a JWKS. It returns the
 // kind it found: "certificate", "metadata" or "jwks". Given an OpenID Connect discovery
-// document it adds nothing and returns kind "discovery" with the document, so the caller
+// document it adds no key, records the document's issuer in Keys.Issuer (tokens are
+// checked against it), and returns kind "discovery" with the document, so the caller
 // can fetch jwks_uri and call AddTrust again with the keys.
 func (o *Options) AddTrust(b []byte) (kind string, disc *Discovery, err error) {
 	t := trimBOM(b)
@@ -377,6 +384,12 @@ func (o *Options) AddTrust(b []byte) (kind string, disc *Discovery, err error) {
 			return "", nil, err
 		}
 		if d != nil {
+			// Keep the issuer the discovery document declares: the keys fetched from
+			// jwks_uri next carry none, and tokens are checked against it.
+			if o.Keys == nil {
+				o.Keys = &KeySet{}
+			}
+			o.Keys.Issuer = d.Issuer
 			return "discovery", d, nil
 		}
 		if o.Keys == nil {
