@@ -81,11 +81,19 @@ async function main() {
     NameIDFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     NameID: user.email,
     InResponseTo: requestID,
+  };
+  // replaceTagsByValue escapes what it substitutes, so the statements (markup) go in
+  // first, by plain replacement.
+  const statements = {
     AuthnStatement: `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${id}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
     AttributeStatement: `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>`,
   };
   const res = await idp.createLoginResponse(sp, { extract: { request: { id: requestID } } }, 'post', { email: user.email }, {
-    customTagReplacement: (template) => ({ id, context: samlify.SamlLib.replaceTagsByValue(template, values) }),
+    customTagReplacement: (template) => {
+      let xml = template;
+      for (const [tag, markup] of Object.entries(statements)) xml = xml.replace(`{${tag}}`, markup);
+      return { id, context: samlify.SamlLib.replaceTagsByValue(xml, values) };
+    },
   });
 
   fs.mkdirSync(out, { recursive: true });
