@@ -301,3 +301,25 @@ func TestMetadataRollover(t *testing.T) {
 		t.Errorf("entityID = %q", got)
 	}
 }
+
+func TestLogoutResponseAndForm(t *testing.T) {
+	x, id, err := entrasaml.BuildLogoutResponse(entrasaml.LogoutResponseOptions{
+		TenantID: tenant, Destination: "https://vendor.example/saml/slo", InResponseTo: "_lr1", Now: time.Now(), Rand: seeded(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`ID="` + id + `"`, `InResponseTo="_lr1"`,
+		">https://login.microsoftonline.com/" + tenant + "/</Issuer>", entrasaml.StatusSuccess} {
+		if !bytes.Contains(x, []byte(want)) {
+			t.Errorf("logout response lacks %q:\n%s", want, x)
+		}
+	}
+	form := string(entrasaml.AutoPostForm("https://vendor.example/acs?a=1&b=2", "PHNhbWw+", `r"s`))
+	for _, want := range []string{`action="https://vendor.example/acs?a=1&amp;b=2"`, `name="SAMLResponse" value="PHNhbWw+"`,
+		`name="RelayState" value="r&#34;s"`, "document.forms[0].submit()"} {
+		if !strings.Contains(form, want) {
+			t.Errorf("AutoPostForm lacks %q:\n%s", want, form)
+		}
+	}
+}
