@@ -5,6 +5,12 @@ go 1.26.8
 require github.com/go-jose/go-jose/v4 v4.1.8
 
 require (
+	github.com/jonboulle/clockwork v0.5.0 // indirect
+	github.com/rogpeppe/go-internal v1.16.0 // indirect
+	golang.org/x/crypto v0.33.0 // indirect
+)
+
+require (
 	fyne.io/fyne/v2 v2.7.1
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect
