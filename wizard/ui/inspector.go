@@ -268,7 +268,7 @@ func (s *inspector) onInspect() {
 }
 
 func (s *inspector) onExample() {
-	s.setInput("example", s.env.deps.Example)
+	s.setInput("example", s.env.deps.Example())
 	s.onInspect()
 }
 
