@@ -44,7 +44,7 @@ func runInspect(e *env, args []string) int {
 	fs.StringVar(&f.tenant, "tenant", "", "expected tenant: the tenant `ID` (GUID) or a verified domain")
 	fs.StringVar(&f.requestID, "request-id", "", "expected InResponseTo: the AuthnRequest `ID`")
 	fs.StringVar(&f.nonce, "nonce", "", "expected ID token nonce `N`")
-	fs.StringVar(&f.now, "now", "", "check validity at this `RFC3339` time instead of now")
+	fs.StringVar(&f.now, "now", "", "check validity at this `RFC3339` time instead of now (for a HAR: instead of when each entry was recorded)")
 	fs.DurationVar(&f.skew, "skew", 0, "tolerate this `DURATION` of clock skew either side, e.g. 3m")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object (the stable contract in DESIGN.md)")
 	fs.BoolVar(&f.message, "message", false, "also print the decoded message, indented")
@@ -109,6 +109,8 @@ func (f *inspectFlags) options(ctx context.Context) (inspect.Options, error) {
 	opts := inspect.Options{
 		SPEntityID: f.spEntityID, ACS: f.acs, ClientID: f.clientID, Tenant: f.tenant,
 		RequestID: f.requestID, Nonce: f.nonce, Skew: f.skew, Now: time.Now().UTC(),
+		// A capture is judged at the moment it was recorded unless a time is given.
+		AtCaptureTime: f.now == "",
 	}
 	if f.skew < 0 {
 		return opts, fmt.Errorf("--skew %s is negative; give a tolerance such as 3m", f.skew)

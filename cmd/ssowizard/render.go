@@ -3,65 +3,29 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ssowizard/ssowizard/harness/inspect"
 )
 
-// kindNames are the people's names of report kinds.
-var kindNames = map[string]string{
-	inspect.KindSAMLResponse:       "SAML Response",
-	inspect.KindSAMLAssertion:      "SAML Assertion",
-	inspect.KindSAMLAuthnRequest:   "SAML AuthnRequest",
-	inspect.KindSAMLLogoutRequest:  "SAML LogoutRequest",
-	inspect.KindSAMLLogoutResponse: "SAML LogoutResponse",
-	inspect.KindSAMLMetadata:       "SAML metadata",
-	inspect.KindJWT:                "JWT",
-	inspect.KindOIDCError:          "OpenID Connect error",
-	inspect.KindHAR:                "HAR capture",
-	"":                             "Unrecognised input",
-}
-
-// verdictLine is the first line a person reads: the verdict, what the input was, and
-// how many findings of each severity it has.
+// verdictLine is the first line a person reads: the verdict in one word, then the
+// report's headline and how the input was carried.
 func verdictLine(r *inspect.Report) string {
 	word := map[string]string{"ok": "OK", "warning": "WARNINGS", "error": "REJECTED"}[r.Verdict]
-	if word == "" {
-		word = strings.ToUpper(r.Verdict)
-	}
-	what := kindNames[r.Kind]
-	if what == "" {
-		what = r.Kind
-	}
-	if r.Input != nil {
+	line := fmt.Sprintf("%-9s %s", word, r.Headline())
+	if in := r.Input; in != nil && r.Kind != inspect.KindHAR {
 		var via []string
-		if r.Input.Binding != "" {
-			via = append(via, r.Input.Binding)
-		}
-		if r.Input.Format != "" {
-			via = append(via, r.Input.Format)
+		for _, s := range []string{in.Binding, in.Format} {
+			if s != "" {
+				via = append(via, s)
+			}
 		}
 		if len(via) > 0 {
-			what += " (" + strings.Join(via, ", ") + ")"
+			line += " (" + strings.Join(via, ", ") + ")"
 		}
 	}
-	var errs, warns int
-	for _, f := range r.Findings {
-		switch f.Severity {
-		case inspect.SeverityError:
-			errs++
-		case inspect.SeverityWarning:
-			warns++
-		}
-	}
-	return fmt.Sprintf("%-9s %s — %s, %s", word, what, plural(errs, "error"), plural(warns, "warning"))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return line
 }
 
 // writeReport prints a report for a person: verdict first, then findings with their
@@ -73,22 +37,23 @@ func writeReport(w io.Writer, r *inspect.Report, withMessage bool) {
 
 type printer struct{ w io.Writer }
 
-const labelWidth = 16
+// minLabelWidth keeps the value column of short sections in line with the others.
+const minLabelWidth = 16
 
 func (p *printer) line(indent, format string, args ...any) {
 	fmt.Fprintf(p.w, indent+format+"\n", args...)
 }
 
-// field prints "label  value", skipping empty values, wrapping continuation lines under
-// the value column.
-func (p *printer) field(indent, label, value string) {
+// field prints "label  value", skipping empty values, with continuation lines under the
+// value column.
+func (p *printer) field(indent string, width int, label, value string) {
 	if value == "" {
 		return
 	}
 	lines := strings.Split(value, "\n")
-	p.line(indent, "  %-*s %s", labelWidth, label, lines[0])
+	p.line(indent, "  %-*s %s", width, label, lines[0])
 	for _, l := range lines[1:] {
-		p.line(indent, "  %-*s %s", labelWidth, "", l)
+		p.line(indent, "  %-*s %s", width, "", l)
 	}
 }
 
@@ -231,20 +196,19 @@ func (p *printer) report(r *inspect.Report, withMessage bool, indent string) {
 }
 
 func (p *printer) section(indent, title string, rows [][2]string) {
-	any := false
-	for _, r := range rows {
-		if r[1] != "" {
-			any = true
-			break
-		}
-	}
-	if !any {
+	if !slices.ContainsFunc(rows, func(r [2]string) bool { return r[1] != "" }) {
 		return
+	}
+	width := minLabelWidth
+	for _, r := range rows {
+		if r[1] != "" && len(r[0]) > width {
+			width = len(r[0])
+		}
 	}
 	p.line(indent, "")
 	p.line(indent, "%s", title)
 	for _, r := range rows {
-		p.field(indent, r[0], r[1])
+		p.field(indent, width, r[0], r[1])
 	}
 }
 
