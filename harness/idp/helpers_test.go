@@ -2,6 +2,7 @@ package idp_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -19,28 +20,28 @@ import (
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
-// clock is a settable test clock.
+// clock is the real clock moved forward by whatever the test skipped.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	offset time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	return time.Now().Add(c.offset)
 }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
-	c.t = c.t.Add(d)
+	c.offset += d
 	c.mu.Unlock()
 }
 
 // start runs a harness on the demo tenant with a test clock.
 func start(t testing.TB) (*harness.Server, *clock) {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := &clock{}
 	srv, err := harness.Start(context.Background(), harness.Config{StateDir: t.TempDir(), Now: clk.Now,
 		DevicePollInterval: 200 * time.Millisecond})
 	if err != nil {
@@ -223,4 +224,9 @@ func decodeError(t testing.TB, p page) entraError {
 		t.Fatalf("error body %q: %v", p.body, err)
 	}
 	return e
+}
+
+func s256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
