@@ -13,7 +13,9 @@ import (
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
-func tokenURL(srv *harness.Server) string { return srv.BaseURL + "/" + srv.TenantID + "/oauth2/v2.0/token" }
+func tokenURL(srv *harness.Server) string {
+	return srv.BaseURL + "/" + srv.TenantID + "/oauth2/v2.0/token"
+}
 
 // jsonError checks an error delivered as Entra's JSON body.
 func jsonError(t *testing.T, name string, p page, status int, oauthErr string, code int) entraError {
