@@ -35,8 +35,8 @@ type Config struct {
 	Tenant *tenant.Tenant
 	// TenantFile, when set and Tenant is nil, is loaded instead of the demo.
 	TenantFile string
-	// Now is the clock of everything time-dependent (tokens, codes, secrets'
-	// expiry); nil means time.Now.
+	// Now is the clock of the protocol (tokens, codes, sessions, secrets' expiry);
+	// nil means time.Now. Certificates follow the wall clock, which TLS clients check.
 	Now func() time.Time
 	// Logger receives one line per request (method, path, status, duration: never a
 	// query string or body) and the login side's outcomes; nil discards.
@@ -86,7 +86,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	st, err := loadState(cfg.StateDir, now(), rand.Reader)
+	// Certificates follow the wall clock, not Now: the clients that check them do.
+	st, err := loadState(cfg.StateDir, time.Now(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
