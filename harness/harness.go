@@ -41,6 +41,10 @@ type Config struct {
 	// Logger receives one line per request (method, path, status, duration: never a
 	// query string or body) and the login side's outcomes; nil discards.
 	Logger *slog.Logger
+	// Mount, when set, adds routes to the harness's mux beside the login endpoints,
+	// with the login side to share its login page and session (IdP.SignIn). It is how
+	// further parts (SAML, Graph) and tests plug in.
+	Mount func(mux *http.ServeMux, login *idp.IdP)
 	// DevicePollInterval shortens the device code polling interval for tests; zero
 	// means Entra's 5 seconds.
 	DevicePollInterval time.Duration
@@ -121,6 +125,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	login.Register(mux)
+	if cfg.Mount != nil {
+		cfg.Mount(mux, login)
+	}
 
 	pool := x509.NewCertPool()
 	pool.AddCert(st.caCert)

@@ -15,6 +15,7 @@ const (
 	kindAuthorize = iota
 	kindDevice
 	kindAdminConsent
+	kindExternal // another protocol's sign-in (SAML): finish answers
 )
 
 // authRequest is a sign-in in progress: the validated authorize (or device, or admin
@@ -39,6 +40,7 @@ type authRequest struct {
 	consented    bool   // the user accepted the consent page
 	userID       string // set once the user has signed in, for the consent step
 	device       *deviceFlow
+	finish       func(w http.ResponseWriter, r *http.Request, u *tenant.User)
 	expires      time.Time
 }
 
@@ -230,6 +232,10 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		return
 	case kindDevice:
 		p.completeDevice(w, r, req, u.ID, u.UPN)
+		return
+	case kindExternal:
+		p.log.Info("signed in", "client_id", req.clientID, "user", u.ID, "delivery", "protocol")
+		req.finish(w, r, &u)
 		return
 	}
 	check, err := p.store.CheckAccess(req.clientID, u.ID)

@@ -160,7 +160,7 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p.newSession(w, u.ID)
 	req.userID = u.ID
-	if req.kind == kindAuthorize && req.prompt != "consent" || req.kind == kindDevice {
+	if req.kind == kindAuthorize && req.prompt != "consent" || req.kind == kindDevice || req.kind == kindExternal {
 		p.forget(ctx)
 	}
 	p.complete(w, r, req, u.ID)
