@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -116,5 +117,45 @@ func TestAccessTokenForOwnAPI(t *testing.T) {
 	}
 	if at := jwtClaims(t, fresh["access_token"].(string)); at["aud"] != "https://graph.microsoft.com" || at["groups"] != nil {
 		t.Errorf("Graph token from the refresh token = %v", at)
+	}
+}
+
+func TestUserinfoAndVerifyAccessToken(t *testing.T) {
+	srv, clk := start(t)
+	tok := tokensFor(t, srv, "alice@contoso.example", "Demo.Alice.2026", "openid profile email")
+	b := newBrowser(t, srv)
+	get := func(token string) page {
+		req, _ := http.NewRequest(http.MethodGet, srv.BaseURL+"/oidc/userinfo", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return b.do(req)
+	}
+	p := get(tok["access_token"].(string))
+	var info map[string]any
+	if err := json.Unmarshal([]byte(p.body), &info); err != nil || p.status != http.StatusOK {
+		t.Fatalf("userinfo = %d %s", p.status, p.body)
+	}
+	idt := jwtClaims(t, tok["id_token"].(string))
+	if info["sub"] != idt["sub"] || info["email"] != "alice@contoso.example" || info["name"] != "Alice Smith" {
+		t.Errorf("userinfo = %v, want the ID token's sub and alice's profile", info)
+	}
+	if p := get(""); p.status != http.StatusUnauthorized {
+		t.Errorf("userinfo without a token = %d", p.status)
+	}
+	at := tok["access_token"].(string)
+	tampered := at[:len(at)-4] + "AAAA"
+	if p := get(tampered); p.status != http.StatusUnauthorized || !strings.Contains(p.body, "signature") {
+		t.Errorf("userinfo with a bad signature = %d %s", p.status, p.body)
+	}
+	if _, err := srv.IdP.VerifyAccessToken(at); err != nil {
+		t.Errorf("VerifyAccessToken(fresh) = %v", err)
+	}
+	clk.Advance(2 * time.Hour)
+	if _, err := srv.IdP.VerifyAccessToken(at); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("VerifyAccessToken(two hours on) = %v, want expired", err)
+	}
+	if _, err := srv.IdP.VerifyAccessToken("e30.e30.sig"); err == nil {
+		t.Error("VerifyAccessToken accepted a token without RS256")
 	}
 }

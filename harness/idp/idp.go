@@ -157,6 +157,8 @@ func (p *IdP) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /devicelogin", p.deviceLogin)
 	mux.HandleFunc("POST /devicelogin", p.deviceLoginSubmit)
 	mux.HandleFunc("GET /error", p.errorInfo)
+	mux.HandleFunc("GET /oidc/userinfo", p.userinfo)
+	mux.HandleFunc("POST /oidc/userinfo", p.userinfo)
 }
 
 // Issuer is the v2.0 issuer of the tenant's ID tokens.
