@@ -45,8 +45,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 body{margin:0;background:#f2f2f2;font-family:"Segoe UI","Helvetica Neue",Arial,sans-serif;color:#1b1b1b;font-size:15px}
 .card{box-sizing:border-box;width:440px;max-width:calc(100% - 40px);margin:80px auto 0;background:#fff;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
 .brand{display:flex;align-items:center;gap:8px;font-weight:600;font-size:15px;color:#5e5e5e;margin-bottom:16px}
-.brand i{display:inline-grid;grid-template-columns:9px 9px;gap:2px}
-.brand i b{width:9px;height:9px;display:block}
+.brand i{display:inline-block;width:20px;height:20px;border-radius:4px;background:#0067b8;color:#fff;font-style:normal;font-size:13px;line-height:20px;text-align:center}
 h1{font-size:24px;font-weight:600;margin:0 0 12px;line-height:28px}
 p{margin:0 0 12px;line-height:20px}
 label{display:block;font-size:13px;color:#5e5e5e;margin-top:12px}
@@ -62,7 +61,7 @@ ul{padding-left:20px}
 footer{text-align:center;color:#5e5e5e;font-size:12px;margin-top:24px}
 </style></head>
 <body><main class="card">
-<div class="brand"><i><b style="background:#f25022"></b><b style="background:#7fba00"></b><b style="background:#00a4ef"></b><b style="background:#ffb900"></b></i>{{if .Tenant}}{{.Tenant}}{{else}}Local Entra{{end}}</div>
+<div class="brand"><i aria-hidden="true">E</i>{{if .Tenant}}{{.Tenant}}{{else}}Local Entra{{end}}</div>
 <h1>{{if .Title}}{{.Title}}{{else}}Sign in{{end}}</h1>
 {{if .AppName}}<p>to continue to {{.AppName}}</p>{{end}}
 {{if .Message}}<p>{{.Message}}</p>{{end}}
