@@ -68,6 +68,19 @@ func (p *IdP) forget(ctx string) {
 // showLogin renders the login form for the sign-in in progress, with an error line
 // when the last attempt failed.
 func (p *IdP) showLogin(w http.ResponseWriter, r *http.Request, req *authRequest, errLine string, status int) {
+	p.showLoginHint(w, r, req, "", errLine, status)
+}
+
+// loginHints are the sentences Entra's login page shows a person for each refusal.
+var loginHints = map[int]string{
+	50126:  "Your account or password is incorrect. If you don't remember your password, ask your administrator to reset it.",
+	50034:  "We couldn't find an account with that username. Try another, or check the spelling.",
+	50020:  "This account does not exist in this organization. Ask the administrator to invite it as a guest, or sign in with another account.",
+	50057:  "Your account has been disabled. Contact your administrator.",
+	900144: "Enter your email, phone, or Skype name.",
+}
+
+func (p *IdP) showLoginHint(w http.ResponseWriter, r *http.Request, req *authRequest, hint, errLine string, status int) {
 	if req.ctx == "" {
 		p.remember(req)
 	}
@@ -75,6 +88,7 @@ func (p *IdP) showLogin(w http.ResponseWriter, r *http.Request, req *authRequest
 	d := pageData{
 		Tenant:       p.tenantName(),
 		AppName:      req.app.DisplayName,
+		Hint:         hint,
 		Error:        errLine,
 		Action:       p.base + "/" + req.tenantSeg + "/login",
 		Hidden:       []hiddenInput{{"ctx", req.ctx}, {"canary", p.canary(token, req.ctx)}},
@@ -109,7 +123,7 @@ func (p *IdP) tenantName() string {
 func (p *IdP) loginFailure(w http.ResponseWriter, r *http.Request, req *authRequest, e *aadError) {
 	p.log.Info("refused", "endpoint", r.URL.Path, "aadsts", e.code, "error", e.err, "delivery", "login page")
 	b := p.errorBody(r, e)
-	p.showLogin(w, r, req, fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+	p.showLoginHint(w, r, req, loginHints[e.code], fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
 		e.code, e.msg, b.TraceID, b.CorrelationID, b.Timestamp), http.StatusOK)
 }
 

@@ -10,25 +10,32 @@ import (
 // pageData fills the one page template: the login form, the consent form, the device
 // code form, Entra's error page, and plain messages.
 type pageData struct {
-	Title                                         string
-	Tenant                                        string // the directory's display name, the page's banner
-	AppName                                       string
-	Message                                       string
-	Error                                         string // an AADSTS line shown above the form or as the page's content
-	Action                                        string // where the form posts; empty: no form
-	Hidden                                        []hiddenInput
-	Login                                         string // login input's value; shown when ShowLogin
-	ShowLogin, ShowPassword, ShowOTC, ShowConsent bool
-	Scopes                                        []string
-	Button                                        string
+	Title   string
+	Tenant  string // the directory's name, the page's banner
+	AppName string
+	Message string
+	Hint    string // what a person reads first, above the AADSTS line
+	Error   string // an AADSTS line shown above the form or as the page's content
+	Action  string // where the form posts; empty: no form
+	Hidden  []hiddenInput
+	Login   string // the login input's value
+
+	ShowLogin    bool
+	ShowPassword bool
+	ShowOTC      bool
+	ShowConsent  bool
+	Scopes       []string
+	Button       string
+
 	// Secondary is a second form (device code: decline) posted to SecondaryAction.
 	SecondaryAction string
 	SecondaryHidden []hiddenInput
 	SecondaryButton string
-	ErrorCode       int
-	TraceID         string
-	CorrelationID   string
-	Timestamp       string
+
+	ErrorCode     int
+	TraceID       string
+	CorrelationID string
+	Timestamp     string
 }
 
 type hiddenInput struct{ Name, Value string }
@@ -65,7 +72,8 @@ footer{text-align:center;color:#5e5e5e;font-size:12px;margin-top:24px}
 <h1>{{if .Title}}{{.Title}}{{else}}Sign in{{end}}</h1>
 {{if .AppName}}<p>to continue to {{.AppName}}</p>{{end}}
 {{if .Message}}<p>{{.Message}}</p>{{end}}
-{{if and .Error .Action}}<div class="err" id="error" role="alert">{{.Error}}</div>{{end}}
+{{if .Hint}}<div class="err" role="alert">{{.Hint}}</div>{{end}}
+{{if and .Error .Action}}<div class="details" id="error">{{.Error}}</div>{{end}}
 {{if .Action}}<form method="post" action="{{.Action}}" autocomplete="off">
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{end}}{{if .ShowLogin}}<label for="i0116">Email, phone, or Skype</label>
