@@ -697,3 +697,32 @@ func TestDemoAdmin(t *testing.T) {
 		}
 	}
 }
+
+func TestScenarios(t *testing.T) {
+	s := demoStore(t)
+	if got := s.ScenariosFor(tenant.DemoAppID); len(got) != 0 {
+		t.Errorf("demo scenarios = %v, want none", got)
+	}
+	if err := s.SetScenarios("", []string{"slow", "no-email"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetScenarios(tenant.DemoAppID, []string{"no-email", "consent-required"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ScenariosFor(tenant.DemoAppID); !slices.Equal(got, []string{"slow", "no-email", "consent-required"}) {
+		t.Errorf("ScenariosFor(demo app) = %v, want the tenant's then the app's, once each", got)
+	}
+	if got := s.ScenariosFor(""); !slices.Equal(got, []string{"slow", "no-email"}) {
+		t.Errorf("ScenariosFor(\"\") = %v, want the tenant's", got)
+	}
+	var fe *tenant.FieldError
+	if err := s.SetScenarios(tenant.DemoAppID, []string{"sometimes"}); !errors.As(err, &fe) {
+		t.Errorf("SetScenarios(unknown name) = %v, want a *FieldError", err)
+	}
+	if err := s.SetScenarios("99999999-9999-4999-8999-999999999999", nil); !errors.Is(err, tenant.ErrNotFound) {
+		t.Errorf("SetScenarios(unknown app) = %v, want ErrNotFound", err)
+	}
+	if err := s.SetScenarios("", nil); err != nil || len(s.ScenariosFor(tenant.DemoAppID)) != 2 {
+		t.Errorf("clearing the tenant's scenarios: %v, left %v", err, s.ScenariosFor(tenant.DemoAppID))
+	}
+}
