@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,11 @@ type Config struct {
 	// DevicePollInterval shortens the device code polling interval for tests; zero
 	// means Entra's 5 seconds.
 	DevicePollInterval time.Duration
+	// SlowDelay is how long the slow scenario holds answers back; zero means 3 seconds.
+	SlowDelay time.Duration
+	// Scenarios are applied to the whole tenant at start, beside any the tenant file
+	// names (the command line's --scenario).
+	Scenarios []string
 }
 
 // Server is a running harness.
@@ -108,6 +114,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness: tenant: %w", err)
 	}
+	if len(cfg.Scenarios) > 0 {
+		names := store.ScenariosFor("")
+		for _, n := range cfg.Scenarios {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		if err := store.SetScenarios("", names); err != nil {
+			return nil, fmt.Errorf("harness: scenarios: %w", err)
+		}
+	}
 	addr := cfg.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -118,13 +135,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	base := "https://" + ln.Addr().String()
 	login, err := idp.New(idp.Config{BaseURL: base, Store: store, Keys: []idp.SigningKey{st.signing},
-		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval})
+		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval, SlowDelay: cfg.SlowDelay})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
 	mux := http.NewServeMux()
 	login.Register(mux)
+	mux.Handle("/harness/scenarios", loopbackOnly(scenariosHandler(store)))
 	if cfg.Mount != nil {
 		cfg.Mount(mux, login)
 	}

@@ -66,6 +66,7 @@ func (p *IdP) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.Form
+	p.delay(p.faultsFor(q.Get("client_id")))
 	req, aerr := p.clientAndRedirect(r, q.Get("client_id"), q.Get("redirect_uri"), q.Has("redirect_uri"))
 	if aerr != nil {
 		p.errorPage(w, r, aerr)
@@ -248,7 +249,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		return
 	}
 	app, _ := p.store.AppByID(req.clientID) // consent may have been granted meanwhile
-	if app.ConsentRequired && !app.ConsentGranted {
+	if (app.ConsentRequired || p.faultsFor(app.AppID).consentRequired) && !app.ConsentGranted {
 		p.redirectError(w, r, req, errConsentRequired(&app))
 		return
 	}

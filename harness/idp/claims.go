@@ -33,13 +33,13 @@ type claims map[string]any
 // shape Entra uses, meaningless to clients.
 func opaque(n int) string { return randomID(n) }
 
-// userClaims adds the claims about the user that ID and access tokens share.
-func (p *IdP) groupClaims(c claims, appID string, u *tenant.User) {
+// groupClaims adds the groups claim, or its overage indicator, per the app's setting.
+func (p *IdP) groupClaims(c claims, appID string, u *tenant.User, f faults) {
 	gc, err := p.store.GroupsClaim(appID, u.ID, tenant.JWT)
-	if err != nil || !gc.Emit {
+	if err != nil || !gc.Emit && !f.groupsOverage {
 		return
 	}
-	if gc.Overage {
+	if gc.Overage || f.groupsOverage {
 		c["_claim_names"] = map[string]string{"groups": "src1"}
 		c["_claim_sources"] = map[string]map[string]string{"src1": {
 			"endpoint": "https://graph.microsoft.com/v1.0/users/" + u.ID + "/getMemberObjects",
@@ -53,8 +53,8 @@ func (p *IdP) groupClaims(c claims, appID string, u *tenant.User) {
 
 // wantsEmail: the email scope, the app's email optional claim, or a guest (Entra gives
 // guests their email by default). A user without mail gets none.
-func wantsEmail(s *scopeSet, app *tenant.App, u *tenant.User) bool {
-	if u.Mail == "" {
+func wantsEmail(s *scopeSet, app *tenant.App, u *tenant.User, f faults) bool {
+	if u.Mail == "" || f.noEmail {
 		return false
 	}
 	return s.email || slices.Contains(app.OptionalClaims, "email") || u.Guest
@@ -68,9 +68,23 @@ func preferredUsername(u *tenant.User) string {
 	return u.UPN
 }
 
+// asSeen is the user as the app's tokens describe them: under the guest-user scenario,
+// a member appears as a guest from a personal Microsoft account.
+func asSeen(u *tenant.User, f faults) *tenant.User {
+	if !f.guestUser || u.Guest {
+		return u
+	}
+	g := *u
+	g.Guest = true
+	return &g
+}
+
 // idToken builds the v2.0 ID token for the user and app.
 func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) (string, error) {
 	tid := p.store.TenantID()
+	f := p.faultsFor(app.AppID)
+	u = asSeen(u, f)
+	now = f.tokenTime(now)
 	c := claims{
 		"aud": app.AppID,
 		"iss": p.Issuer(),
@@ -92,13 +106,13 @@ func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) 
 		c["oid"] = u.ID
 		c["preferred_username"] = preferredUsername(u)
 	}
-	if wantsEmail(g.scopes, app, u) {
+	if wantsEmail(g.scopes, app, u, f) {
 		c["email"] = u.Mail
 	}
 	if idp := u.IdentityProvider(); idp != "" {
 		c["idp"] = idp
 	}
-	p.groupClaims(c, app.AppID, u)
+	p.groupClaims(c, app.AppID, u, f)
 	return p.signJWT(c, false)
 }
 
@@ -106,7 +120,10 @@ func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) 
 // Entra issues to resources that accept its default token version.
 func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appidacr string, now time.Time) (string, time.Time, error) {
 	tid := p.store.TenantID()
-	exp := now.Add(tokenLifetime)
+	f := p.faultsFor(client.AppID)
+	u = asSeen(u, f)
+	exp := now.Add(tokenLifetime) // expires_in counts from the real now
+	now = f.tokenTime(now)
 	subjectApp := s.resourceApp
 	if s.graph {
 		subjectApp = GraphAppID
@@ -142,7 +159,7 @@ func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appid
 		delete(c, "upn") // guests have no upn claim, only unique_name
 	}
 	if !s.graph && s.resourceApp == client.AppID {
-		p.groupClaims(c, client.AppID, u)
+		p.groupClaims(c, client.AppID, u, f)
 	}
 	tok, err := p.signJWT(c, true)
 	return tok, exp, err
@@ -153,6 +170,7 @@ func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appid
 func (p *IdP) appToken(client *tenant.App, s *scopeSet, now time.Time) (string, time.Time, error) {
 	tid := p.store.TenantID()
 	exp := now.Add(tokenLifetime)
+	now = p.faultsFor(client.AppID).tokenTime(now)
 	sp := client.ServicePrincipalID
 	c := claims{
 		"aud":             s.resource,

@@ -64,6 +64,7 @@ type discoveryDoc struct {
 // checked against a tenant offline; asked by alias, the URLs keep the alias and the
 // issuer reads https://…/{tenantid}/v2.0 literally.
 func (p *IdP) discovery(w http.ResponseWriter, r *http.Request) {
+	p.delay(p.faultsFor(""))
 	seg, ok := p.tenantSegment(w, r)
 	if !ok {
 		return

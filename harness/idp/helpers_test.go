@@ -41,9 +41,18 @@ func (c *clock) Advance(d time.Duration) {
 // start runs a harness on the demo tenant with a test clock.
 func start(t testing.TB) (*harness.Server, *clock) {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with a change to the configuration.
+func startWith(t testing.TB, change func(*harness.Config)) (*harness.Server, *clock) {
+	t.Helper()
 	clk := &clock{}
-	srv, err := harness.Start(context.Background(), harness.Config{StateDir: t.TempDir(), Now: clk.Now,
-		DevicePollInterval: 200 * time.Millisecond})
+	cfg := harness.Config{StateDir: t.TempDir(), Now: clk.Now, DevicePollInterval: 200 * time.Millisecond}
+	if change != nil {
+		change(&cfg)
+	}
+	srv, err := harness.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("harness.Start: %v", err)
 	}

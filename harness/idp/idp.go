@@ -52,6 +52,8 @@ type Config struct {
 	// DevicePollInterval is the interval the device code endpoint asks clients to poll
 	// at; zero means Entra's 5 seconds. Tests shorten it.
 	DevicePollInterval time.Duration
+	// SlowDelay is how long the slow scenario holds answers back; zero means 3 seconds.
+	SlowDelay time.Duration
 	// Logger receives one line per sign-in outcome; nil discards. It never sees
 	// secrets, codes, tokens or passwords.
 	Logger *slog.Logger
@@ -71,17 +73,18 @@ const (
 // IdP serves the login endpoints of one tenant. Its state (codes, sessions, refresh
 // tokens, device codes, pending sign-ins) lives in memory and dies with it.
 type IdP struct {
-	base   string
-	store  *tenant.Store
-	keys   []SigningKey
-	now    func() time.Time
-	log    *slog.Logger
-	poll   time.Duration
-	csrf   []byte // HMAC key binding the login form's canary to its cookie
-	jwks   []byte
-	mu     sync.Mutex
-	state  memState
-	sweeps int
+	base      string
+	store     *tenant.Store
+	keys      []SigningKey
+	now       func() time.Time
+	log       *slog.Logger
+	poll      time.Duration
+	slowDelay time.Duration
+	csrf      []byte // HMAC key binding the login form's canary to its cookie
+	jwks      []byte
+	mu        sync.Mutex
+	state     memState
+	sweeps    int
 }
 
 // memState is everything the IdP remembers between requests; guarded by IdP.mu.
@@ -106,12 +109,13 @@ func New(cfg Config) (*IdP, error) {
 		return nil, fmt.Errorf("idp: base URL %q is not an http(s) origin", cfg.BaseURL)
 	}
 	p := &IdP{
-		base:  strings.TrimSuffix(cfg.BaseURL, "/"),
-		store: cfg.Store,
-		keys:  cfg.Keys,
-		now:   cfg.Now,
-		log:   cfg.Logger,
-		poll:  cfg.DevicePollInterval,
+		base:      strings.TrimSuffix(cfg.BaseURL, "/"),
+		store:     cfg.Store,
+		keys:      cfg.Keys,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		poll:      cfg.DevicePollInterval,
+		slowDelay: cfg.SlowDelay,
 		state: memState{
 			pending:  map[string]*authRequest{},
 			sessions: map[string]*session{},
@@ -123,6 +127,9 @@ func New(cfg Config) (*IdP, error) {
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if p.slowDelay <= 0 {
+		p.slowDelay = 3 * time.Second
 	}
 	if p.poll <= 0 {
 		p.poll = deviceInterval

@@ -45,6 +45,7 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	p.delay(p.faultsFor(f.Get("client_id")))
 	gt := f.Get("grant_type")
 	if gt == "" {
 		p.writeJSONError(w, r, errMissingParam("grant_type"))
@@ -113,6 +114,9 @@ func (p *IdP) authenticate(r *http.Request, requireSecret, confidential bool) (*
 		return nil, errInvalidRequest(700027, "Client assertion is not supported by the harness; send client_secret.")
 	}
 	check := tenant.CheckSecret(app.Secrets, secret, p.now())
+	if check.Result == tenant.SecretOK && p.faultsFor(app.AppID).expiredSecret {
+		check.Result = tenant.SecretExpired
+	}
 	switch check.Result {
 	case tenant.SecretOK:
 		return &client{app: app, hasSecret: true}, nil

@@ -154,7 +154,7 @@ func (p *IdP) userinfo(w http.ResponseWriter, r *http.Request) {
 		"given_name":  u.GivenName,
 		"picture":     GraphResource + "/v1.0/me/photo/$value",
 	}
-	if u.Mail != "" {
+	if u.Mail != "" && !p.faultsFor(at.AppID).noEmail {
 		info["email"] = u.Mail
 	}
 	writeJSON(w, http.StatusOK, info)
