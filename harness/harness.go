@@ -3,6 +3,10 @@
 // authority, a TLS certificate and token signing keys that it generates once and keeps
 // in its state directory. Start it from a test with a temporary directory, or from the
 // command line for support staff and the wizard.
+//
+// Beside the login endpoints it serves /harness/scenarios to loopback clients only:
+// GET shows the scenarios in force, PUT {"app_id": "", "scenarios": ["slow"]} replaces
+// those of the tenant (app_id empty) or of one app, effective on the next request.
 package harness
 
 import (
@@ -250,8 +254,8 @@ type AppFact struct {
 	SAMLMetadataURL string   `json:"saml_metadata_url"`
 }
 
-// Facts returns the harness's facts as they are now: users with a password, apps with
-// the newest current secret.
+// Facts returns the harness's facts as they are now: the users who can sign in with a
+// password, and each app with the secret that ends last.
 func (s *Server) Facts() Facts {
 	f := Facts{
 		BaseURL:   s.BaseURL,

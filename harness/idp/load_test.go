@@ -3,6 +3,7 @@ package idp_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -94,8 +95,15 @@ func BenchmarkOIDCCodeFlow(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "logins/s")
 }
 
-// TestConcurrentLogins runs 50 browsers logging in for two seconds; every login must
-// succeed.
+// The full load (200 browsers for 30 seconds) is
+// go test ./harness/idp -run TestConcurrentLogins -load.workers 200 -load.duration 30s
+var (
+	loadWorkers  = flag.Int("load.workers", 50, "browsers logging in at once in TestConcurrentLogins")
+	loadDuration = flag.Duration("load.duration", 2*time.Second, "how long TestConcurrentLogins runs")
+)
+
+// TestConcurrentLogins runs many browsers logging in at once (50 for two seconds by
+// default); every login must succeed.
 func TestConcurrentLogins(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -103,7 +111,7 @@ func TestConcurrentLogins(t *testing.T) {
 	srv, _ := start(t)
 	c := newOIDCClient(t, srv, oidc.ScopeOpenID, "profile", "email")
 	transport := srv.Client().Transport
-	const workers, duration = 50, 2 * time.Second
+	workers, duration := *loadWorkers, *loadDuration
 	var ok, failed atomic.Int64
 	var firstErr sync.Once
 	var errMsg string
