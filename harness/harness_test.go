@@ -159,8 +159,9 @@ func TestDiscoveryRightAfterStart(t *testing.T) {
 	getJSON(t, srv.Client(), srv.Authority+"/.well-known/openid-configuration", &doc)
 	took := time.Since(began)
 	t.Logf("start to discovery answered: %v", took)
-	if took > time.Second {
-		t.Errorf("discovery answered %v after Start, want well under a second", took)
+	// The target is 100 ms; it takes a few on this machine, 15 with -race.
+	if took > 100*time.Millisecond {
+		t.Errorf("discovery answered %v after Start, want within 100ms", took)
 	}
 }
 
