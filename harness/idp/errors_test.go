@@ -217,3 +217,21 @@ func TestPKCEPlain(t *testing.T) {
 		t.Errorf("plain PKCE redemption = %d %s", p.status, p.body)
 	}
 }
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	redirectParams(t, b.signIn(authorizeURL(srv, srv.TenantID, nil), "alice@contoso.example", "Demo.Alice.2026"), "http://127.0.0.1:53682/callback?")
+	p := b.get(srv.BaseURL + "/" + srv.TenantID + "/oauth2/v2.0/logout?" + url.Values{"post_logout_redirect_uri": {tenant.DemoRedirectURI}, "state": {"bye"}}.Encode())
+	if p.status != http.StatusFound || p.location != tenant.DemoRedirectURI+"?state=bye" {
+		t.Errorf("logout = %d %q, want the registered URI with the state", p.status, p.location)
+	}
+	redirectedError(t, "prompt=none after logout", b.get(authorizeURL(srv, srv.TenantID, map[string]string{"prompt": "none"})), "login_required", "50058")
+	// An unregistered address is not followed: no open redirect.
+	if p := b.get(srv.BaseURL + "/" + srv.TenantID + "/oauth2/v2.0/logout?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"); p.status != http.StatusOK || p.location != "" {
+		t.Errorf("logout to an unregistered URI = %d %q, want the signed-out page", p.status, p.location)
+	}
+	if p := b.get(srv.BaseURL + "/error?code=50011"); !strings.Contains(p.body, "AADSTS50011") || !strings.Contains(p.body, "redirect URI does not match") {
+		t.Errorf("error_uri page: %.300s", p.body)
+	}
+}

@@ -3,8 +3,10 @@ package idp
 import (
 	"bytes"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // pageData fills the one page template: the login form, the consent form, the device
@@ -122,10 +124,8 @@ var formPostTemplate = template.Must(template.New("form_post").Parse(`<!DOCTYPE 
 
 func renderFormPost(w http.ResponseWriter, action string, v url.Values) {
 	var fields []hiddenInput
-	for _, k := range []string{"code", "client_info", "state", "session_state", "error", "error_description", "error_uri"} {
-		if v.Has(k) {
-			fields = append(fields, hiddenInput{k, v.Get(k)})
-		}
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		fields = append(fields, hiddenInput{k, v.Get(k)})
 	}
 	var b bytes.Buffer
 	if err := formPostTemplate.Execute(&b, struct {
