@@ -32,6 +32,7 @@ type AccessToken struct {
 // a WWW-Authenticate header or a Graph error body.
 type TokenError struct{ Reason string }
 
+// Error gives the reason as one line.
 func (e *TokenError) Error() string { return "invalid access token: " + e.Reason }
 
 // VerifyAccessToken checks an access token as a resource (Graph, or the harness's
