@@ -47,6 +47,10 @@ type User struct {
 	ImmutableID string `json:"immutable_id,omitempty"`
 	// Disabled is accountEnabled=false: the account exists but cannot sign in (AADSTS50057).
 	Disabled bool `json:"disabled,omitempty"`
+	// Admin means the user holds a directory role that may grant tenant-wide admin
+	// consent (Global Administrator or Cloud Application Administrator); only such a
+	// user completes the adminconsent endpoint.
+	Admin bool `json:"admin,omitempty"`
 }
 
 // Group kinds, as Entra distinguishes them for the groups claim.
@@ -111,6 +115,10 @@ type App struct {
 	ConsentGranted  bool `json:"consent_granted,omitempty"`
 	// Scenarios are the named faults applied to this app only.
 	Scenarios []string `json:"scenarios,omitempty"`
+	// GraphPermissions are the Microsoft Graph application permissions (app roles such
+	// as "User.Read.All") granted to the app by admin consent: the roles of its
+	// app-only tokens for Graph.
+	GraphPermissions []string `json:"graph_permissions,omitempty"`
 }
 
 // Secret is a password credential (client secret) of an app. KeyID is what the portal
