@@ -63,7 +63,9 @@ func (p *IdP) parseScopes(scope string, appOnly bool) (*scopeSet, *aadError) {
 		}
 	}
 	if appOnly {
-		if s.resource == "" || len(s.names) != 1 || s.names[0] != ".default" || s.openid || s.profile || s.email || s.offline {
+		// The OpenID Connect scopes are ignored, as Entra ignores them: MSAL adds openid,
+		// profile and offline_access to every request, client credentials included.
+		if s.resource == "" || len(s.names) != 1 || s.names[0] != ".default" {
 			return nil, errInvalidScope(1002012, fmt.Sprintf("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
 		}
 	}

@@ -13,7 +13,12 @@ import (
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
-const deviceGrant = "urn:ietf:params:oauth:grant-type:device_code"
+// deviceGrant is RFC 8628's grant type; Entra also takes the bare "device_code",
+// which is what MSAL sends.
+const (
+	deviceGrant      = "urn:ietf:params:oauth:grant-type:device_code"
+	deviceGrantShort = "device_code"
+)
 
 // tokenResponse is Entra's v2.0 token response.
 type tokenResponse struct {
@@ -47,6 +52,9 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	p.delay(p.faultsFor(f.Get("client_id")))
 	gt := f.Get("grant_type")
+	if gt == deviceGrantShort {
+		gt = deviceGrant
+	}
 	if gt == "" {
 		p.writeJSONError(w, r, errMissingParam("grant_type"))
 		return
