@@ -12,7 +12,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -458,4 +461,135 @@ func TestDeviceCodeCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("GetToken cancelled while pending = %v, want context.Canceled", err)
 	}
+}
+
+// fakeBrowser puts an xdg-open on PATH that writes the URL it is asked to open to a
+// file, for the test to act as the browser; it returns a function waiting for that URL.
+func fakeBrowser(t *testing.T) func() (string, error) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("pkg/browser runs xdg-open on Linux only")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "opened")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + log + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return func() (string, error) {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if b, err := os.ReadFile(log); err == nil && len(b) > 0 {
+				return strings.TrimSpace(string(b)), nil
+			}
+		}
+		return "", errors.New("the browser was never opened")
+	}
+}
+
+// wizardApp registers the wizard's own app: a public client (no secret) whose redirect
+// URI is loopback, any port, as a desktop app registers it.
+func wizardApp(t *testing.T, srv *harness.Server, assignmentRequired bool) string {
+	t.Helper()
+	const appID = "5e0d4c3b-2a19-4f08-9e7d-6c5b4a392817"
+	if _, err := srv.Store.AddApp(tenant.App{AppID: appID, DisplayName: "SSO wizard", RedirectURIs: []string{"http://localhost"},
+		AssignmentRequired: assignmentRequired}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := srv.Store.EnsureServicePrincipal(appID); err != nil {
+		t.Fatal(err)
+	}
+	return appID
+}
+
+// browserSignIn gets a Graph token through InteractiveBrowserCredential, with the test
+// as the browser: it opens the URL the credential hands to xdg-open, signs in, and posts
+// the form_post answer to the credential's loopback listener.
+func browserSignIn(t *testing.T, srv *harness.Server, appID, login, password string) (azcore.AccessToken, error) {
+	t.Helper()
+	opened := fakeBrowser(t)
+	cred, err := graph.InteractiveBrowserCredential(target(t, srv, nil), appID, "")
+	if err != nil {
+		t.Fatalf("InteractiveBrowserCredential = %v", err)
+	}
+	type result struct {
+		tok azcore.AccessToken
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		tok, err := graphToken(t, cred)
+		done <- result{tok, err}
+	}()
+
+	authURL, err := opened()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := mustQuery(t, authURL)
+	if q.Get("code_challenge_method") != "S256" || q.Get("response_mode") != "form_post" || !strings.HasPrefix(q.Get("redirect_uri"), "http://localhost:") ||
+		!strings.HasPrefix(authURL, srv.BaseURL+"/"+srv.TenantID+"/oauth2/v2.0/authorize?") {
+		t.Errorf("opened %s, want the harness's authorize endpoint with PKCE S256, form_post and a localhost redirect", authURL)
+	}
+	u := newUser(t, srv)
+	page, err := u.read(u.c.Get(authURL))
+	if err != nil {
+		t.Fatalf("authorize page: %v: %.300s", err, page)
+	}
+	if page, err = u.submit(page, 0, map[string]string{"login": login, "passwd": password}); err != nil {
+		t.Fatalf("sign in: %v: %.300s", err, page)
+	}
+	// The form_post page: the browser posts the answer to the credential's listener.
+	fs := forms(page)
+	if len(fs) != 1 || !strings.HasPrefix(fs[0].action, "http://localhost:") || fs[0].values.Get("state") == "" {
+		t.Fatalf("after sign-in, want a form posting to localhost: %.400s", page)
+	}
+	if resp, err := http.PostForm(fs[0].action, fs[0].values); err != nil {
+		t.Fatalf("posting to the credential's listener: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	select {
+	case r := <-done:
+		return r.tok, r.err
+	case <-time.After(30 * time.Second):
+		t.Fatal("GetToken never returned")
+	}
+	return azcore.AccessToken{}, nil
+}
+
+func TestInteractiveBrowserCredential(t *testing.T) {
+	srv := startHarness(t)
+	appID := wizardApp(t, srv, false)
+	tok, err := browserSignIn(t, srv, appID, "bob@contoso.example", "Demo.Bob.2026")
+	if err != nil {
+		t.Fatalf("GetToken = %v", err)
+	}
+	at, err := srv.IdP.VerifyAccessToken(tok.Token)
+	if err != nil {
+		t.Fatalf("VerifyAccessToken = %v", err)
+	}
+	if at.Claims["upn"] != "bob@contoso.example" || at.AppID != appID || at.Audience != "https://graph.microsoft.com" {
+		t.Errorf("browser token: upn %v appid %q aud %q, want bob through the wizard's app for Graph", at.Claims["upn"], at.AppID, at.Audience)
+	}
+}
+
+func TestInteractiveBrowserNotAssigned(t *testing.T) {
+	srv := startHarness(t)
+	appID := wizardApp(t, srv, true)
+	_, err := browserSignIn(t, srv, appID, "bob@contoso.example", "Demo.Bob.2026")
+	var ae *graph.AuthError
+	if !errors.As(err, &ae) || ae.Code != 50105 || ae.Credential != graph.KindInteractiveBrowser ||
+		!strings.Contains(err.Error(), "(AADSTS50105): the user is not assigned to the app") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("GetToken for an unassigned user = %q, want one line with AADSTS50105", err)
+	}
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("parse %q: %v", raw, err)
+	}
+	return u.Query()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"regexp"
@@ -99,7 +100,10 @@ type entraError struct {
 	Codes       []int  `json:"error_codes"`
 }
 
-var aadstsPrefix = regexp.MustCompile(`^AADSTS(\d+):\s*`)
+var (
+	aadstsPrefix = regexp.MustCompile(`^AADSTS(\d+):\s*`)
+	aadstsInText = regexp.MustCompile(`AADSTS\d+:[^\n]*`)
+)
 
 // cleanDescription keeps what a person can use from Entra's description: the text
 // before " Trace ID:", on one line, with secret blanked.
@@ -118,7 +122,17 @@ func explain(kind, clientID, tenant, secret string, err error, status int, body 
 	}
 	ae := &AuthError{Credential: kind, ClientID: clientID, Status: status, err: err}
 	var ee entraError
-	if len(body) > 0 && json.Unmarshal(body, &ee) == nil && (ee.Error != "" || len(ee.Codes) > 0) {
+	if len(body) == 0 || json.Unmarshal(body, &ee) != nil {
+		ee = entraError{}
+	}
+	if ee.Error == "" && len(ee.Codes) == 0 && transport == nil {
+		// An error sent to the redirect URI reaches azidentity as text, HTML-escaped by
+		// MSAL's loopback listener: the AADSTS line is all there is.
+		if m := aadstsInText.FindString(html.UnescapeString(err.Error())); m != "" {
+			ee.Description = m
+		}
+	}
+	if ee.Error != "" || len(ee.Codes) > 0 || ee.Description != "" {
 		ae.OAuthError = ee.Error
 		ae.Description = cleanDescription(ee.Description, secret)
 		if len(ee.Codes) > 0 {
@@ -139,6 +153,9 @@ func explain(kind, clientID, tenant, secret string, err error, status int, body 
 		}
 		if ae.Fix == "" {
 			ae.Fix = fmt.Sprintf("Entra refused the request (%s, HTTP %d)", ee.Error, status)
+			if ee.Error == "" {
+				ae.Fix = "Entra refused the request"
+			}
 		}
 		return ae
 	}

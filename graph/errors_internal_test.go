@@ -37,8 +37,13 @@ func TestExplain(t *testing.T) {
 		{"no such host", 0, "", &net.DNSError{Name: "login.example", Err: "no such host"}, 0, "the authority host login.example cannot be found"},
 		{"refused", 0, "", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, 0, "nothing answers at the authority host"},
 		{"local failure", 0, "", nil, 0, "client sign-in failed: azidentity said so"},
+		{"redirect answer as text", 0, "", nil, 50105, "client sign-in failed (AADSTS50105): the user is not assigned to the app"},
 	}
 	for _, tc := range tests {
+		cause := cause
+		if tc.code == 50105 {
+			cause = errors.New("InteractiveBrowserCredential: AADSTS50105: Your administrator has configured the application &#39;x&#39; to block users. Trace ID: 1")
+		}
 		err := explain("client", client, tenant, secret, cause, tc.status, []byte(tc.body), tc.transport)
 		var ae *AuthError
 		if !errors.As(err, &ae) || ae.Code != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) ||
