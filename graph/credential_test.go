@@ -126,20 +126,27 @@ func TestClientSecretErrors(t *testing.T) {
 	wrong := "Abc8Q~" + strings.Repeat("x", 34)
 	tests := []struct {
 		name, clientID, secret string
+		tenant                 string // empty: the harness's
 		code                   int
 		oauth                  string
 		fix                    string
 	}{
-		{"wrong secret", tenant.DemoAppID, wrong, 7000215, "invalid_client", "paste the secret's Value, not its Secret ID"},
-		{"secret ID pasted", tenant.DemoAppID, app.Secrets[0].KeyID, 7000215, "invalid_client", "is the Secret ID (a GUID); paste the secret's Value instead"},
-		{"expired secret", expiredApp.AppID, expiredApp.Secrets[0].Value, 7000222, "invalid_client", "has expired: create a new secret"},
-		{"unknown client", "11111111-2222-4333-8444-555555555555", wrong, 700016, "unauthorized_client",
+		{"wrong secret", tenant.DemoAppID, wrong, "", 7000215, "invalid_client", "paste the secret's Value, not its Secret ID"},
+		{"secret ID pasted", tenant.DemoAppID, app.Secrets[0].KeyID, "", 7000215, "invalid_client", "is the Secret ID (a GUID); paste the secret's Value instead"},
+		{"expired secret", expiredApp.AppID, expiredApp.Secrets[0].Value, "", 7000222, "invalid_client", "has expired: create a new secret"},
+		{"unknown client", "11111111-2222-4333-8444-555555555555", wrong, "", 700016, "unauthorized_client",
 			"no application with client ID 11111111-2222-4333-8444-555555555555 exists in tenant " + srv.TenantID},
+		{"unknown tenant", tenant.DemoAppID, app.Secrets[0].Value, "fabrikam.example", 90002, "invalid_tenant",
+			"tenant fabrikam.example does not exist: check the tenant ID or domain"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			cred, err := graph.ClientSecretCredential(target(t, srv, &logs), tc.clientID, tc.secret)
+			tg := target(t, srv, &logs)
+			if tc.tenant != "" {
+				tg.TenantID = tc.tenant
+			}
+			cred, err := graph.ClientSecretCredential(tg, tc.clientID, tc.secret)
 			if err != nil {
 				t.Fatalf("ClientSecretCredential = %v", err)
 			}
