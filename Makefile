@@ -44,12 +44,14 @@ vet:
 gotest:
 	$(GO) test -race -count=1 -timeout 30m ./...
 
-## interop: sign a response with samlify (an independent SAML implementation) and verify it
+## interop: independent npm implementations against ours — samlify signs a response the
+## inspector verifies; openid-client (RP) and samlify (SP) sign in to `ssowizard harness`
 interop: interop-deps
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd interop && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
 	node interop/samlify-idp.js "$$dir/interop-samlify-live" && \
-	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -run 'TestCases|TestInterop' ./harness/inspect
+	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -run 'TestCases|TestInterop' ./harness/inspect && \
+	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInteropNode$$' ./cmd/ssowizard
 
 ## bench: the figures the README reports
 bench:

@@ -80,7 +80,7 @@ func (h *harnessRun) stop(t *testing.T) int {
 }
 
 // readFacts reads the one JSON line and checks nothing else was printed with it.
-func readFacts(t *testing.T, r *bufio.Reader) harness.Facts {
+func readFacts(t *testing.T, r *bufio.Reader) (harness.Facts, string) {
 	t.Helper()
 	line, err := r.ReadBytes('\n')
 	if err != nil {
@@ -92,7 +92,7 @@ func readFacts(t *testing.T, r *bufio.Reader) harness.Facts {
 	if err := dec.Decode(&f); err != nil {
 		t.Fatalf("--json line %q: %v", line, err)
 	}
-	return f
+	return f, strings.TrimSuffix(string(line), "\n")
 }
 
 // caClient trusts only the CA in the file the facts name, as a client outside would.
@@ -115,7 +115,7 @@ func TestHarnessJSONInProcess(t *testing.T) {
 	pr, pw := io.Pipe()
 	h := startHarnessCmd(t, pw, "--json", "--state", state)
 	br := bufio.NewReader(pr)
-	f := readFacts(t, br)
+	f, _ := readFacts(t, br)
 	rest := make(chan []byte, 1)
 	go func() { b, _ := io.ReadAll(br); rest <- b }()
 
@@ -331,51 +331,83 @@ func TestHarnessHelp(t *testing.T) {
 	}
 }
 
+// buildBinary builds ssowizard into a temporary directory, for tests that run it as a
+// separate process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ssowizard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// harnessProcess is `ssowizard harness --json` running as its own process.
+type harnessProcess struct {
+	cmd    *exec.Cmd
+	facts  harness.Facts
+	line   string // the --json line as printed
+	stderr *syncBuffer
+	done   chan error
+}
+
+// startHarnessProcess starts the binary with --json and a fresh state directory plus
+// args, and waits for the facts line. Cleanup sends SIGTERM and waits.
+func startHarnessProcess(t *testing.T, bin string, args ...string) *harnessProcess {
+	t.Helper()
+	all := append([]string{"harness", "--json", "--state", filepath.Join(t.TempDir(), "state")}, args...)
+	p := &harnessProcess{cmd: exec.Command(bin, all...), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd.Stderr = p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			p.cmd.Process.Kill()
+		}
+	})
+	br := bufio.NewReader(stdout)
+	p.facts, p.line = readFacts(t, br)
+	go io.Copy(io.Discard, br)
+	return p
+}
+
 // TestHarnessProcessSIGTERM runs the built binary as support staff would and stops it
 // with SIGTERM, as a service manager does.
 func TestHarnessProcessSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ssowizard")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "harness", "--json", "--state", filepath.Join(dir, "state"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := buildBinary(t)
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	f := readFacts(t, bufio.NewReader(stdout))
+	p := startHarnessProcess(t, bin)
 	t.Logf("facts line after %v", time.Since(start).Round(time.Millisecond))
-	resp, err := caClient(t, f.CACert).Get(f.Authority + "/.well-known/openid-configuration")
+	resp, err := caClient(t, p.facts.CACert).Get(p.facts.Authority + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
 	resp.Body.Close()
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	stopped := time.Now()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
+	case err := <-p.done:
+		p.done <- err // for the cleanup
 		if err != nil {
-			t.Errorf("after SIGTERM: %v, want exit 0; stderr %q", err, stderr.String())
+			t.Errorf("after SIGTERM: %v, want exit 0; stderr %q", err, p.stderr.String())
 		}
 		t.Logf("stopped %v after SIGTERM", time.Since(stopped).Round(time.Millisecond))
 	case <-time.After(5 * time.Second):
-		t.Fatalf("still running 5 s after SIGTERM; stderr %q", stderr.String())
+		t.Fatalf("still running 5 s after SIGTERM; stderr %q", p.stderr.String())
 	}
 }
