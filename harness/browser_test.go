@@ -221,8 +221,31 @@ func TestBrowserOIDCLogin(t *testing.T) {
 		t.Logf("login page screenshot: %s (%d bytes)", p, len(png))
 	}
 
+	// A wrong password first, as people type it: the page must say so in words, above
+	// the AADSTS line, and let them try again in the same sign-in.
+	err = chromedp.Do(tctx,
+		chromedp.SendKeys(chromedp.CSS("#i0116"), user.UPN),
+		chromedp.SendKeys(chromedp.CSS("#i0118"), user.Password+"x"),
+		chromedp.Click(chromedp.CSS("#idSIButton9")),
+		chromedp.WaitVisible(chromedp.CSS(`[role="alert"]`)),
+	)
+	if err != nil {
+		t.Fatalf("wrong password: %v", err)
+	}
+	hint, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(`[role="alert"]`)))
+	if err != nil || !strings.Contains(hint, "password is incorrect") {
+		t.Errorf("after a wrong password the page says %q (%v), want that the password is incorrect", hint, err)
+	}
+	if details, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("#error"))); err != nil || !strings.Contains(details, "AADSTS50126") {
+		t.Errorf("after a wrong password the details say %q (%v), want AADSTS50126", details, err)
+	}
+	if png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(t.ArtifactDir(), "login-wrong-password.png"), png, 0o644)
+	}
+
 	typed := time.Now()
 	err = chromedp.Do(tctx,
+		chromedp.Clear(chromedp.CSS("#i0116")),
 		chromedp.SendKeys(chromedp.CSS("#i0116"), user.UPN),
 		chromedp.SendKeys(chromedp.CSS("#i0118"), user.Password),
 		chromedp.Click(chromedp.CSS("#idSIButton9")),
