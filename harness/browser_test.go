@@ -2,11 +2,13 @@ package harness_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,6 +24,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/ssowizard/ssowizard/harness"
+	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -312,4 +315,136 @@ func TestBrowserOIDCLogin(t *testing.T) {
 	}
 	t.Logf("browser login: login page shown %v after navigating, redirect URI reached %v after typing; %v in all",
 		loginShown.Round(time.Millisecond), submitToCallback.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+}
+
+// acsServer is the vendor's Assertion Consumer Service on loopback: it takes the POSTed
+// SAMLResponse and RelayState and shows a page the browser can land on.
+func acsServer(t *testing.T) (ln net.Listener, got <-chan url.Values) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan url.Values, 1)
+	s := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/saml/acs" {
+			http.Error(w, "POST /saml/acs only", http.StatusMethodNotAllowed)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		select {
+		case ch <- r.PostForm:
+		default:
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!DOCTYPE html><title>Signed in</title><h1 id="done">Signed in</h1>`))
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go s.Serve(ln)
+	t.Cleanup(func() { s.Close() })
+	return ln, ch
+}
+
+// TestBrowserSAMLLogin signs in through the login page by SAML in headless Chromium: an
+// AuthnRequest by HTTP-Redirect, the demo user typing name and password, the harness's
+// auto-submitting form POSTing the SAMLResponse to a loopback ACS, which the inspector
+// then verifies against the app's federation metadata with no error finding.
+func TestBrowserSAMLLogin(t *testing.T) {
+	ln, acsPosts := acsServer(t)
+	acs := "http://" + ln.Addr().String() + "/saml/acs"
+	// The reply URL is registered with its port, so the test does not depend on how
+	// the SAML side matches loopback ports.
+	demo := tenant.Demo(time.Now())
+	demo.Apps[0].RedirectURIs = append(demo.Apps[0].RedirectURIs, acs)
+	srv, err := harness.Start(context.Background(), harness.Config{StateDir: t.TempDir(), Tenant: demo})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	sso := srv.BaseURL + "/" + srv.TenantID + "/saml2"
+	if resp, err := srv.Client().Get(sso); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			// The SAML endpoint is being built on its own branch; this test starts
+			// proving it the day it serves.
+			t.Skip("the harness has no SAML endpoint yet (GET /{tenant}/saml2 answers 404)")
+		}
+	}
+	ctx, blog := newBrowser(t, srv)
+	user, app := demo.Users[0], demo.Apps[0]
+
+	id := "_" + strings.ReplaceAll(randomString(t), "-", "a")
+	authn := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
+		` ID="` + id + `" Version="2.0" IssueInstant="` + time.Now().UTC().Format(time.RFC3339) + `" Destination="` + sso + `"` +
+		` AssertionConsumerServiceURL="` + acs + `" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">` +
+		`<saml:Issuer>` + app.IdentifierURIs[0] + `</saml:Issuer>` +
+		`<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"/></samlp:AuthnRequest>`
+	var deflated bytes.Buffer
+	fw, _ := flate.NewWriter(&deflated, flate.BestCompression)
+	fw.Write([]byte(authn))
+	fw.Close()
+	relay := randomString(t)
+	target := sso + "?" + url.Values{
+		"SAMLRequest": {base64.StdEncoding.EncodeToString(deflated.Bytes())},
+		"RelayState":  {relay},
+	}.Encode()
+
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	resp, err := chromedp.RunResponse(tctx, chromedp.Navigate(target))
+	if err != nil {
+		t.Fatalf("opening the SAML endpoint in Chromium: %v\nChromium said:\n%s", err, blog)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("the AuthnRequest was answered %d, want the login page", resp.Status)
+	}
+	err = chromedp.Do(tctx,
+		chromedp.WaitVisible(chromedp.CSS("#i0116")),
+		chromedp.SendKeys(chromedp.CSS("#i0116"), user.UPN),
+		chromedp.SendKeys(chromedp.CSS("#i0118"), user.Password),
+		chromedp.Click(chromedp.CSS("#idSIButton9")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	if err != nil {
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		page, _ := chromedp.Run(pctx, chromedp.OuterHTML(chromedp.CSS("body")))
+		pcancel()
+		t.Fatalf("signing in: %v\npage: %.2000s", err, page)
+	}
+	var post url.Values
+	select {
+	case post = <-acsPosts:
+	case <-tctx.Done():
+		t.Fatal("the ACS URL never received a POST")
+	}
+	elapsed := time.Since(start)
+	if post.Get("RelayState") != relay {
+		t.Errorf("RelayState = %q, want %q back", post.Get("RelayState"), relay)
+	}
+
+	mdResp, err := srv.Client().Get(srv.Facts().Apps[0].SAMLMetadataURL)
+	if err != nil {
+		t.Fatalf("app federation metadata: %v", err)
+	}
+	md, _ := io.ReadAll(io.LimitReader(mdResp.Body, 1<<20))
+	mdResp.Body.Close()
+	opts := inspect.Options{SPEntityID: app.IdentifierURIs[0], ACS: acs, RequestID: id, Tenant: srv.TenantID, Now: time.Now()}
+	if _, _, err := opts.AddTrust(md); err != nil {
+		t.Fatalf("app federation metadata (%d): %v", mdResp.StatusCode, err)
+	}
+	r := inspect.Inspect([]byte(post.Get("SAMLResponse")), opts)
+	for _, f := range r.Findings {
+		if f.Severity == inspect.SeverityError {
+			t.Errorf("inspector: %s: %s", f.Code, f.Message)
+		}
+	}
+	if r.Kind != inspect.KindSAMLResponse || r.Signature == nil || r.Signature.Status != "valid" ||
+		r.Subject == nil || !strings.EqualFold(r.Subject.NameID, user.UPN) {
+		t.Errorf("inspector: kind %s signature %+v subject %+v, want a validly signed response for %s", r.Kind, r.Signature, r.Subject, user.UPN)
+	}
+	t.Logf("browser SAML login: AuthnRequest to ACS POST in %v", elapsed.Round(time.Millisecond))
 }
