@@ -136,6 +136,8 @@ func runHarness(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "ssowizard harness: the server stopped by itself (%v); start it again.\n", err)
 		return exitWrong
 	}
+	// A second Ctrl-C during the grace period ends the process at once, as people expect.
+	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
