@@ -8,6 +8,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,11 +43,15 @@ type env struct {
 	stdin          io.Reader
 	stdinIsTTY     bool
 	stdout, stderr io.Writer
+	// ctx, when set, ends long-running commands (harness) as a signal would; tests
+	// use it to stop them in-process. Nil means only signals do.
+	ctx context.Context
 }
 
 func commands() []command {
 	return []command{
 		{"inspect", "decode and check a SAML message, JWT, token response, URL, form body or HAR", runInspect},
+		{"harness", "run the local Entra (OIDC and SAML sign-in) until interrupted", runHarness},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or a command's: ssowizard help COMMAND", runHelp},
 	}

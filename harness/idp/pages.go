@@ -65,7 +65,7 @@ input:focus{border-bottom-color:#0067b8}
 button{min-width:108px;padding:4px 12px;height:32px;border:0;font-size:15px;cursor:pointer;background:#0067b8;color:#fff}
 button.secondary{background:#ccc;color:#000}
 ul{padding-left:20px}
-.details{margin-top:24px;font-size:12px;color:#5e5e5e;word-break:break-all}
+.details{margin-top:24px;font-size:12px;color:#5e5e5e;overflow-wrap:anywhere}
 .details div{margin:2px 0}
 footer{text-align:center;color:#5e5e5e;font-size:12px;margin-top:24px}
 </style></head>
