@@ -161,6 +161,9 @@ type SAML struct {
 	RelayState string `json:"relay_state,omitempty"`
 	// RequireSignedRequests rejects unsigned AuthnRequests (AADSTS76021).
 	RequireSignedRequests bool `json:"require_signed_requests,omitempty"`
+	// VerificationCert is the SP's request signing certificate (PEM), the portal's
+	// "Verification certificates": signed AuthnRequests are checked against it.
+	VerificationCert string `json:"verification_cert,omitempty"`
 	// EncryptionCert is the SP's certificate (PEM); when set, assertions are encrypted.
 	EncryptionCert string `json:"encryption_cert,omitempty"`
 	// Certificates are the token signing certificates of the service principal: the

@@ -647,6 +647,10 @@ func (v *validator) saml(p string, s *SAML) {
 		v.fail(p+".name_id", "%q is not one of upn, mail, objectid, persistent", s.NameID)
 	case s.EncryptionCert != "" && !isCertPEM(s.EncryptionCert):
 		v.fail(p+".encryption_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	case s.VerificationCert != "" && !isCertPEM(s.VerificationCert):
+		v.fail(p+".verification_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	case s.RequireSignedRequests && s.VerificationCert == "":
+		v.fail(p+".require_signed_requests", "needs verification_cert, the SP's certificate that signed requests are checked against")
 	}
 	if v.err != nil || len(s.Certificates) == 0 {
 		return
