@@ -51,8 +51,9 @@
 //	         scenarios (faults applied to this app), graph_permissions (Graph
 //	         application permissions granted: the roles of app-only Graph tokens)
 //	secret:  hint, display_name, start
-//	saml:    require_signed_requests (AADSTS76021; needs verification_cert, the SP's
-//	         PEM request signing certificate), encryption_cert (the SP's PEM
+//	saml:    logout_url (the SP's single logout URL), require_signed_requests
+//	         (AADSTS76021; needs verification_cert, the SP's PEM request signing
+//	         certificate), encryption_cert (the SP's PEM
 //	         certificate; assertions are then encrypted), certificates (token signing
 //	         certificates: key_id, display_name, start, end, active, thumbprint; the key
 //	         pairs live in the harness's state directory under their key_id; exactly

@@ -159,6 +159,9 @@ type SAML struct {
 	Algorithm  string `json:"algorithm"`
 	NameID     string `json:"name_id"`
 	RelayState string `json:"relay_state,omitempty"`
+	// LogoutURL is the SP's single logout URL (the portal's "Logout Url"), where the
+	// LogoutResponse to an SP's LogoutRequest goes.
+	LogoutURL string `json:"logout_url,omitempty"`
 	// RequireSignedRequests rejects unsigned AuthnRequests (AADSTS76021).
 	RequireSignedRequests bool `json:"require_signed_requests,omitempty"`
 	// VerificationCert is the SP's request signing certificate (PEM), the portal's

@@ -647,6 +647,8 @@ func (v *validator) saml(p string, s *SAML) {
 		v.fail(p+".name_id", "%q is not one of upn, mail, objectid, persistent", s.NameID)
 	case s.EncryptionCert != "" && !isCertPEM(s.EncryptionCert):
 		v.fail(p+".encryption_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	case s.LogoutURL != "" && checkRedirectURI(s.LogoutURL) != "":
+		v.fail(p+".logout_url", "%s", checkRedirectURI(s.LogoutURL))
 	case s.VerificationCert != "" && !isCertPEM(s.VerificationCert):
 		v.fail(p+".verification_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
 	case s.RequireSignedRequests && s.VerificationCert == "":
