@@ -343,6 +343,15 @@ func TestLogoutResponseAndForm(t *testing.T) {
 			t.Errorf("logout response lacks %q:\n%s", want, x)
 		}
 	}
+	x, _, err = entrasaml.BuildLogoutResponse(entrasaml.LogoutResponseOptions{
+		TenantID: tenant, Issuer: "https://127.0.0.1:8443/" + tenant + "/", Now: time.Now(), Rand: seeded(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ">https://127.0.0.1:8443/" + tenant + "/</Issuer>"; !bytes.Contains(x, []byte(want)) {
+		t.Errorf("logout response with Issuer set lacks %q:\n%s", want, x)
+	}
 	form := string(entrasaml.AutoPostForm("https://vendor.example/acs?a=1&b=2", "PHNhbWw+", `r"s`))
 	for _, want := range []string{`action="https://vendor.example/acs?a=1&amp;b=2"`, `name="SAMLResponse" value="PHNhbWw+"`,
 		`name="RelayState" value="r&#34;s"`, "document.forms[0].submit()"} {
