@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -33,8 +34,8 @@ import (
 type Config struct {
 	// Addr is where to listen; empty means 127.0.0.1:0 (a free loopback port).
 	Addr string
-	// StateDir keeps the CA, the TLS certificate and the token signing key across
-	// restarts. It is created (0700) when missing.
+	// StateDir keeps the CA, the TLS certificate, the token signing key and the apps'
+	// SAML signing keys (under saml/) across restarts. It is created (0700) when missing.
 	StateDir string
 	// Tenant is the directory to serve; nil means the demo tenant of Now's day.
 	Tenant *tenant.Tenant
@@ -139,7 +140,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	base := "https://" + ln.Addr().String()
 	login, err := idp.New(idp.Config{BaseURL: base, Store: store, Keys: []idp.SigningKey{st.signing},
-		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval, SlowDelay: cfg.SlowDelay})
+		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval, SlowDelay: cfg.SlowDelay,
+		SAMLKeyDir: filepath.Join(cfg.StateDir, "saml")})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)

@@ -148,6 +148,14 @@ var errorSummaries = map[int]string{
 	7000215: "Invalid client secret provided.",
 	7000222: "The client secret keys of the app are expired.",
 	7000218: "The request must contain client_secret or client_assertion.",
+	750054:  "The SAML request is missing from the HTTP-Redirect query or the HTTP-POST form.",
+	75005:   "The SAML request is invalid.",
+	7500529: "The SAML request's ID starts with a digit, which xs:ID forbids.",
+	75011:   "The authentication method does not match the RequestedAuthnContext of the SAML request.",
+	75016:   "The NameIDPolicy Format of the SAML request is not supported.",
+	76021:   "The application requires signed SAML requests and the request is not (validly) signed.",
+	76026:   "The IssueInstant of the SAML request is expired.",
+	501241:  "The attribute chosen as the Name ID source is empty for the user.",
 }
 
 // Errors Entra gives, in its words. Each constructor fills in the details Entra names.

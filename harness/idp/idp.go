@@ -1,9 +1,9 @@
 // Package idp is the login side of the local Entra: the OpenID Connect v2.0 endpoints
 // (discovery, JWKS, instance discovery, authorize, token, device code, admin consent),
-// the login page, and Entra's AADSTS errors delivered where Entra delivers them. It
-// answers for one tenant, held by a *tenant.Store, and signs tokens with the keys the
-// harness gives it. The SAML endpoint and federation metadata register on the same mux
-// beside these routes.
+// the login page, and Entra's AADSTS errors delivered where Entra delivers them; and
+// Entra's SAML side: /{tenant}/saml2 and the federation metadata (saml.go). It answers
+// for one tenant, held by a *tenant.Store, and signs tokens with the keys the harness
+// gives it; SAML answers with each app's own signing certificate.
 //
 // Tokens follow Entra's shapes: ID tokens are v2.0 (issuer
 // {base}/{tid}/v2.0, pairwise sub, oid, tid, preferred_username, optional email, groups
@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	// Logger receives one line per sign-in outcome; nil discards. It never sees
 	// secrets, codes, tokens or passwords.
 	Logger *slog.Logger
+	// SAMLKeyDir keeps the apps' SAML token signing key pairs (by certificate key ID)
+	// across restarts; empty keeps them in memory only.
+	SAMLKeyDir string
 }
 
 // Lifetimes Entra uses.
@@ -85,6 +89,10 @@ type IdP struct {
 	mu        sync.Mutex
 	state     memState
 	sweeps    int
+
+	samlKeys   *samlKeys
+	samlCertMu sync.Mutex // serialises creating an app's first SAML certificate
+	samlEnc    sync.Map   // encryption certificate PEM → *x509.Certificate
 }
 
 // memState is everything the IdP remembers between requests; guarded by IdP.mu.
@@ -137,6 +145,7 @@ func New(cfg Config) (*IdP, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.samlKeys = &samlKeys{dir: cfg.SAMLKeyDir, pairs: map[string]*entrasaml.KeyPair{}}
 	p.csrf = make([]byte, 32)
 	rand.Read(p.csrf)
 	jwks, err := marshalJWKS(cfg.Keys, "")
@@ -166,6 +175,7 @@ func (p *IdP) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /error", p.errorInfo)
 	mux.HandleFunc("GET /oidc/userinfo", p.userinfo)
 	mux.HandleFunc("POST /oidc/userinfo", p.userinfo)
+	p.registerSAML(mux)
 }
 
 // Issuer is the v2.0 issuer of the tenant's ID tokens.
