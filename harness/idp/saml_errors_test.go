@@ -112,7 +112,9 @@ func TestSAMLErrorsOnErrorPage(t *testing.T) {
 			x, _ := authnRequest(t, nil)
 			return b.get(ep + "?SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(x)))
 		}, 75005},
-		{"not XML", func(b *browser) page { return b.post(ep, url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte("hello"))}}) }, 75005},
+		{"not XML", func(b *browser) page {
+			return b.post(ep, url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte("hello"))}})
+		}, 75005},
 		{"DOCTYPE", func(b *browser) page {
 			x, _ := authnRequest(t, nil)
 			x = append([]byte(`<!DOCTYPE r [<!ENTITY a "b">]>`), x...)
