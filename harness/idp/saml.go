@@ -111,6 +111,9 @@ func readSAMLMessage(w http.ResponseWriter, r *http.Request) (*samlMessage, *aad
 		msg.redirect = true
 		q := r.URL.Query()
 		v := q.Get("SAMLRequest")
+		if v == "" && q.Get("SAMLResponse") != "" {
+			return nil, errSAMLResponseUnexpected()
+		}
 		if v == "" {
 			return nil, errSAMLMissing()
 		}
@@ -134,6 +137,9 @@ func readSAMLMessage(w http.ResponseWriter, r *http.Request) (*samlMessage, *aad
 			return nil, errSAMLInvalid("The posted form could not be read.")
 		}
 		v := r.PostForm.Get("SAMLRequest")
+		if v == "" && r.PostForm.Get("SAMLResponse") != "" {
+			return nil, errSAMLResponseUnexpected()
+		}
 		if v == "" {
 			return nil, errSAMLMissingPost()
 		}

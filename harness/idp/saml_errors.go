@@ -19,6 +19,12 @@ func errSAMLMissingPost() *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_request", 750054, "SAMLRequest or SAMLResponse must be present as form parameters in HTTP request for SAML POST binding."}
 }
 
+// errSAMLResponseUnexpected answers a SAMLResponse sent to the endpoint: the harness
+// starts no logout at an SP (IdP-initiated flows are left out), so none is awaited.
+func errSAMLResponseUnexpected() *aadError {
+	return errSAMLInvalid("The endpoint received a SAMLResponse, but no logout was started here that it could answer; send an AuthnRequest or LogoutRequest as SAMLRequest.")
+}
+
 func errSAMLInvalid(detail string) *aadError { return errSAMLInvalidCode(75005, detail) }
 
 func errSAMLInvalidCode(code int, detail string) *aadError {

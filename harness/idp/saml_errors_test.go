@@ -108,6 +108,9 @@ func TestSAMLErrorsOnErrorPage(t *testing.T) {
 		}, 90002},
 		{"redirect without SAMLRequest", func(b *browser) page { return b.get(ep + "?RelayState=x") }, 750054},
 		{"POST without SAMLRequest", func(b *browser) page { return b.post(ep, url.Values{"RelayState": {"x"}}) }, 750054},
+		{"SAMLResponse instead of SAMLRequest", func(b *browser) page {
+			return b.get(ep + "?SAMLResponse=" + url.QueryEscape("fZBBT8MwDIX/SuS7m6QbAhatEtKknSd24TQ9RdEGkrs5oQ/+nhRt0iZ2cOLzfc/P8Xz+fJ8j"))
+		}, 75005},
 		{"not deflated", func(b *browser) page {
 			x, _ := authnRequest(t, nil)
 			return b.get(ep + "?SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(x)))

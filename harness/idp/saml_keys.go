@@ -30,15 +30,16 @@ type samlKeys struct {
 	pairs map[string]*entrasaml.KeyPair
 }
 
-// pair returns the key pair stored under name when fits accepts its certificate, and
-// otherwise makes a new one valid from start to end and stores it.
-func (k *samlKeys) pair(name string, start, end time.Time, fits func(*x509.Certificate) bool) (*entrasaml.KeyPair, error) {
+// pair returns the key pair kept under name when fits accepts its certificate, and
+// otherwise makes a new one valid from start to end and keeps it. fits is told whether
+// the pair was read from disk or is one this process already holds.
+func (k *samlKeys) pair(name string, start, end time.Time, fits func(c *x509.Certificate, fromDisk bool) bool) (*entrasaml.KeyPair, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if kp := k.pairs[name]; kp != nil && fits(kp.Cert) {
+	if kp := k.pairs[name]; kp != nil && fits(kp.Cert, false) {
 		return kp, nil
 	}
-	if kp := k.load(name); kp != nil && fits(kp.Cert) {
+	if kp := k.load(name); kp != nil && fits(kp.Cert, true) {
 		k.pairs[name] = kp
 		return kp, nil
 	}
@@ -154,7 +155,7 @@ func (p *IdP) samlSigningFor(app tenant.App, f samlFaults) (*samlSigning, error)
 		if start.IsZero() {
 			start = c.End.Add(-samlCertLifetime)
 		}
-		kp, err := p.samlKeys.pair(strings.ToLower(c.KeyID), start, c.End, recordedDates(c))
+		kp, err := p.samlKeys.pair(strings.ToLower(c.KeyID), start, c.End, matchesRecord(c))
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +176,7 @@ func (p *IdP) samlSigningFor(app tenant.App, f samlFaults) (*samlSigning, error)
 		// The active certificate has run out and nobody rolled it over: Entra keeps
 		// signing with it, and its metadata still lists it.
 		kp, err := p.samlKeys.pair("expired-"+strings.ToLower(app.AppID), now.Add(-samlCertLifetime-30*24*time.Hour), now.Add(-30*24*time.Hour),
-			func(c *x509.Certificate) bool { return c.NotAfter.Before(now) })
+			func(c *x509.Certificate, _ bool) bool { return c.NotAfter.Before(now) })
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +186,7 @@ func (p *IdP) samlSigningFor(app tenant.App, f samlFaults) (*samlSigning, error)
 	if f.certRollover {
 		// A new certificate has been created and waits, inactive, beside the signing one.
 		kp, err := p.samlKeys.pair("rollover-"+strings.ToLower(app.AppID), now, now.Add(samlCertLifetime),
-			func(c *x509.Certificate) bool {
+			func(c *x509.Certificate, _ bool) bool {
 				return c.NotBefore.Before(now) && c.NotAfter.After(now.Add(30*24*time.Hour))
 			})
 		if err != nil {
@@ -196,14 +197,19 @@ func (p *IdP) samlSigningFor(app tenant.App, f samlFaults) (*samlSigning, error)
 	return s, nil
 }
 
-// recordedDates accepts a stored certificate whose validity is the one the tenant
-// records (to the second, as certificates keep it).
-func recordedDates(c tenant.SigningCert) func(*x509.Certificate) bool {
-	return func(x *x509.Certificate) bool {
-		if !x.NotAfter.Equal(c.End.UTC().Truncate(time.Second)) {
+// matchesRecord accepts a kept key pair for a certificate the tenant records when both
+// are expired or both are not, so an SP that pinned the certificate keeps trusting
+// the harness across restarts even when the record's dates move (the demo tenant dates
+// its certificate from the day it is made); and, for a pair read from disk, when the
+// record's thumbprint, if it has one, is the pair's. A record that turns expired, as
+// when a test or an admin sets its end in the past, gets a new pair with its dates.
+func matchesRecord(c tenant.SigningCert) func(*x509.Certificate, bool) bool {
+	return func(x *x509.Certificate, fromDisk bool) bool {
+		now := time.Now()
+		if x.NotAfter.Before(now) != c.End.Before(now) {
 			return false
 		}
-		return c.Start.IsZero() || x.NotBefore.Equal(c.Start.UTC().Truncate(time.Second))
+		return !fromDisk || c.Thumbprint == "" || c.Thumbprint == certThumbprint(x)
 	}
 }
 

@@ -215,7 +215,9 @@ func TestSAMLSigningKeyKept(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "saml", "saml-"+app.SAML.Certificates[0].KeyID+"-key.pem")); err != nil {
 		t.Errorf("key not kept in the state directory: %v", err)
 	}
-	second, err := harness.Start(context.Background(), harness.Config{StateDir: dir, Tenant: ten})
+	// Tomorrow's demo tenant dates its certificate record a day later: the kept key
+	// still serves, so an SP configured today keeps working.
+	second, err := harness.Start(context.Background(), harness.Config{StateDir: dir, Tenant: tenant.Demo(time.Now().Add(24 * time.Hour))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +226,15 @@ func TestSAMLSigningKeyKept(t *testing.T) {
 	c2, _ := inspect.ParseMetadata(fetchMetadata(t, second, tenant.DemoAppID))
 	if !c1.SigningCerts[0].Equal(c2.SigningCerts[0]) {
 		t.Error("the demo app's signing certificate changed across a restart with the same state directory")
+	}
+
+	// A record whose end an admin (or a test) moves into the past gets an expired
+	// certificate with the recorded dates.
+	end := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	setSAML(t, second, func(s *tenant.SAML) { s.Certificates[0].End, s.Certificates[0].Start = end, end.Add(-3*365*24*time.Hour) })
+	c3, _ := inspect.ParseMetadata(fetchMetadata(t, second, tenant.DemoAppID))
+	if got := c3.SigningCerts[0].NotAfter; !got.Equal(end) {
+		t.Errorf("after the record expired, the certificate ends %v, want the recorded %v", got, end)
 	}
 }
 
