@@ -231,7 +231,9 @@ func TestSAMLSigningKeyKept(t *testing.T) {
 	// A record whose end an admin (or a test) moves into the past gets an expired
 	// certificate with the recorded dates.
 	end := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	setSAML(t, second, func(s *tenant.SAML) { s.Certificates[0].End, s.Certificates[0].Start = end, end.Add(-3*365*24*time.Hour) })
+	setSAML(t, second, func(s *tenant.SAML) {
+		s.Certificates[0].End, s.Certificates[0].Start = end, end.Add(-3*365*24*time.Hour)
+	})
 	c3, _ := inspect.ParseMetadata(fetchMetadata(t, second, tenant.DemoAppID))
 	if got := c3.SigningCerts[0].NotAfter; !got.Equal(end) {
 		t.Errorf("after the record expired, the certificate ends %v, want the recorded %v", got, end)
