@@ -298,3 +298,62 @@ func TestSAMLNameID(t *testing.T) {
 		})
 	}
 }
+
+// The endpoint answers under a verified domain as under the tenant ID.
+func TestSAMLByDomain(t *testing.T) {
+	srv, _ := start(t)
+	sp := newSP(t, srv, nil)
+	for i := range sp.sp.IDPMetadata.IDPSSODescriptors[0].SingleSignOnServices {
+		s := &sp.sp.IDPMetadata.IDPSSODescriptors[0].SingleSignOnServices[i]
+		s.Location = strings.Replace(s.Location, tenant.DemoTenantID, tenant.DemoDomain, 1)
+	}
+	for _, post := range []bool{false, true} {
+		a, id := samlLogin(t, newBrowser(t, srv), sp, post, alice, alicePassword)
+		as, err := sp.parse(a, id)
+		if err != nil {
+			t.Fatalf("post=%v: %v", post, err)
+		}
+		if as.Issuer.Value != entrasaml.Issuer(tenant.DemoTenantID) {
+			t.Errorf("Issuer %q, want the tenant ID's whatever segment was used", as.Issuer.Value)
+		}
+	}
+}
+
+// Concurrent first requests for an app without a certificate create exactly one, and
+// all of them publish it.
+func TestSAMLFirstCertificateOnce(t *testing.T) {
+	const appID = "5d2e1f0a-9b8c-4d7e-a6f5-e4d3c2b1a098"
+	ten := tenant.Demo(time.Now())
+	ten.Apps = append(ten.Apps, tenant.App{AppID: appID, DisplayName: "Concurrent", RedirectURIs: []string{"https://c.example/acs"}, IdentifierURIs: []string{"https://c.example"}})
+	srv, _ := startWith(t, func(c *harness.Config) { c.Tenant = ten })
+	const n = 8
+	got := make(chan []byte, n)
+	for range n {
+		go func() {
+			resp, err := srv.Client().Get(srv.IdP.SAMLMetadataURL(appID))
+			if err != nil {
+				got <- nil
+				return
+			}
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body)
+			got <- b.Bytes()
+		}()
+	}
+	var first *x509.Certificate
+	for range n {
+		m, err := inspect.ParseMetadata(<-got)
+		if err != nil || len(m.SigningCerts) != 1 {
+			t.Fatalf("metadata: %v", err)
+		}
+		if first == nil {
+			first = m.SigningCerts[0]
+		} else if !first.Equal(m.SigningCerts[0]) {
+			t.Error("concurrent requests published different certificates")
+		}
+	}
+	if app, _ := srv.Store.AppByID(appID); len(app.SAML.Certificates) != 1 {
+		t.Errorf("the app has %d certificates, want 1", len(app.SAML.Certificates))
+	}
+}
