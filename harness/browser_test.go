@@ -365,14 +365,6 @@ func TestBrowserSAMLLogin(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	sso := srv.BaseURL + "/" + srv.TenantID + "/saml2"
-	if resp, err := srv.Client().Get(sso); err == nil {
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusNotFound {
-			// The SAML endpoint is being built on its own branch; this test starts
-			// proving it the day it serves.
-			t.Skip("the harness has no SAML endpoint yet (GET /{tenant}/saml2 answers 404)")
-		}
-	}
 	ctx, blog := newBrowser(t, srv)
 	user, app := demo.Users[0], demo.Apps[0]
 

@@ -11,14 +11,12 @@
 //
 // The last argument says which signatures the harness was told to make (its default,
 // the sign-response scenario, the sign-both scenario). Exit status: 0 signed in and
-// verified; 1 a step failed; 2 bad usage; 77 skipped: the harness has no SAML endpoint
-// yet (GET /{tenant}/saml2 answers 404).
+// verified; 1 a step failed; 2 bad usage.
 'use strict';
 
 const samlify = require('samlify');
 const validator = require('@authenio/samlify-node-xmllint');
 
-const SKIP = 77;
 let caCert; // for the message when TLS fails
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 
@@ -108,11 +106,6 @@ async function main() {
     ?? app.redirect_uris.find((u) => u.includes('acs')) ?? app.redirect_uris[0];
   if (!acs) fail(2, `app ${app.app_id} has no reply URL`);
 
-  const probe = await request(`${facts.base_url}/${facts.tenant_id}/saml2`);
-  if (probe.status === 404) {
-    console.log(`samlify-sp: skip: the harness has no SAML endpoint yet (GET /${facts.tenant_id}/saml2 answered 404)`);
-    process.exit(SKIP);
-  }
   jar.clear();
 
   // xmllint compiled to JavaScript takes seconds to load the SAML schemas: timed apart,
