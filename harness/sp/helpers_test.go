@@ -40,10 +40,11 @@ func demoSecret(t testing.TB, srv *harness.Server) (value, keyID string) {
 
 // page is a response as the browser saw it.
 type page struct {
-	url    string
-	status int
-	body   string
-	header http.Header
+	url      string
+	status   int
+	body     string
+	header   http.Header
+	location string
 }
 
 // browser plays a person's browser: a cookie jar, redirects followed (to the harness and
@@ -57,6 +58,9 @@ type browser struct {
 	// intercept, when set, is asked before a form is posted off the harness (the SAML
 	// ACS post); returning true keeps the post from being sent.
 	intercept func(action string, v url.Values) bool
+	// hold stops at a redirect that leaves the harness (the OIDC callback), so the test
+	// can deliver it itself.
+	hold bool
 }
 
 func newBrowser(t testing.TB, srv *harness.Server, login, password string) *browser {
@@ -64,7 +68,18 @@ func newBrowser(t testing.TB, srv *harness.Server, login, password string) *brow
 	c := srv.Client()
 	c.Jar = jar
 	c.Timeout = 20 * time.Second
-	return &browser{t: t, c: c, login: login, password: password}
+	b := &browser{t: t, c: c, login: login, password: password}
+	base, _ := url.Parse(srv.BaseURL)
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if b.hold && req.URL.Host != base.Host {
+			return http.ErrUseLastResponse
+		}
+		if len(via) > 10 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	return b
 }
 
 var (
@@ -107,7 +122,8 @@ func (b *browser) do(req *http.Request) (page, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return page{url: resp.Request.URL.String(), status: resp.StatusCode, body: string(body), header: resp.Header}, nil
+	return page{url: resp.Request.URL.String(), status: resp.StatusCode, body: string(body), header: resp.Header,
+		location: resp.Header.Get("Location")}, nil
 }
 
 func (b *browser) get(u string) (page, error) {
