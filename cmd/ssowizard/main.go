@@ -52,6 +52,7 @@ func commands() []command {
 	return []command{
 		{"inspect", "decode and check a SAML message, JWT, token response, URL, form body or HAR", runInspect},
 		{"harness", "run the local Entra (OIDC and SAML sign-in) until interrupted", runHarness},
+		{"login", "one real test login through the embedded SP, OIDC or SAML, explained", runLogin},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or a command's: ssowizard help COMMAND", runHelp},
 	}
