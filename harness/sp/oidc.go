@@ -314,6 +314,9 @@ func (o *OIDC) vendorFindings(ctx context.Context, res *Result) {
 		return
 	}
 	res.Groups = groups
+	addFinding(res.Report, CodeGroupsResolved, inspect.SeverityInfo,
+		fmt.Sprintf("Microsoft Graph listed the user's %d groups and roles (getMemberObjects), as a vendor must after an overage.", len(groups)),
+		"")
 }
 
 // memberObjects is Graph's getMemberObjects for a user: every group and directory role

@@ -50,6 +50,8 @@ const (
 	// CodeGroupsOverageUnresolved: the groups did not fit in the token and were not
 	// fetched from Graph.
 	CodeGroupsOverageUnresolved = "groups-overage-unresolved"
+	// CodeGroupsResolved: the groups of an overage were listed through Graph.
+	CodeGroupsResolved = "groups-resolved"
 	// CodeUserInfoFailed: the userinfo endpoint did not answer.
 	CodeUserInfoFailed = "userinfo-failed"
 )
@@ -77,7 +79,8 @@ type Common struct {
 	// ExpectedDomain is the domain the vendor expects users' UPNs in (the ticket's
 	// domain); empty skips the check.
 	ExpectedDomain string
-	// Random is the source of state, nonce, PKCE and request IDs; nil means crypto/rand.
+	// Random is the source of state, nonce and RelayState; nil means crypto/rand. (The
+	// PKCE verifier and the AuthnRequest ID come from crypto/rand through their libraries.)
 	Random func(b []byte) error
 }
 
@@ -156,7 +159,8 @@ type Result struct {
 type Artifact struct {
 	// Kind is id_token, saml_response, error (an OIDC error redirect) or token_error.
 	Kind string
-	// Value is the ID token, the base64 SAMLResponse, or the error parameters.
+	// Value is the ID token, the base64 SAMLResponse (in Redacted: its XML), the error
+	// redirect's parameters (a query string) or the token endpoint's error body.
 	Value string
 	// AccessToken is kept for Graph calls; never stored.
 	AccessToken string
