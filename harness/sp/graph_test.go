@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -19,6 +20,7 @@ import (
 // a test server stands in and checks what the SP sent.
 func TestOverageResolvedThroughGraph(t *testing.T) {
 	srv := startHarness(t)
+	var mu sync.Mutex
 	var gotAuth, gotPath, gotMethod, gotBody string
 	var refuse atomic.Bool
 	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +29,9 @@ func TestOverageResolvedThroughGraph(t *testing.T) {
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
 		gotAuth, gotPath, gotMethod, gotBody = r.Header.Get("Authorization"), r.URL.Path, r.Method, string(b)
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"value": []string{"g1", "g2", "g3"}})
 	}))
@@ -42,10 +46,12 @@ func TestOverageResolvedThroughGraph(t *testing.T) {
 	}
 	o.last(t)
 	oid := claim(res, "oid")
+	mu.Lock()
 	if gotMethod != http.MethodPost || gotPath != "/v1.0/users/"+oid+"/getMemberObjects" ||
 		gotAuth != "Bearer "+res.Artifact.AccessToken || !strings.Contains(gotBody, "securityEnabledOnly") {
 		t.Errorf("Graph got %s %s auth %q body %q, want POST /v1.0/users/%s/getMemberObjects with the access token", gotMethod, gotPath, gotAuth, gotBody, oid)
 	}
+	mu.Unlock()
 	if !slices.Equal(res.Groups, []string{"g1", "g2", "g3"}) || !hasCode(res, sp.CodeGroupsResolved) || hasCode(res, sp.CodeGroupsOverageUnresolved) {
 		t.Errorf("Groups = %v, findings %v, want the three groups resolved", res.Groups, findingCodes(res))
 	}
