@@ -175,7 +175,7 @@ func (o *OIDC) Login(ctx context.Context) (*Result, error) {
 	cb, err := lb.wait(ctx, c.timeout())
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			res.Report = noCallbackReport(inspect.KindJWT, c.timeout(), err)
+			res.Report = noCallbackReport(inspect.KindOIDCError, c.timeout(), err)
 			res.finish(started, time.Time{}, time.Now(), false)
 			return res, nil
 		}
@@ -278,7 +278,8 @@ func (o *OIDC) idpError(res *Result, code, desc string) {
 		msg = "Entra answered " + res.AADSTS.Code + ": " + res.AADSTS.Meaning
 		fix = res.AADSTS.Fix
 	}
-	if !res.Report.Has(CodeIdPError) {
+	// The inspector's status-error already says it, with the same explanation.
+	if !res.Report.Has(CodeIdPError) && !res.Report.Has(inspect.CodeStatusError) {
 		addFinding(res.Report, CodeIdPError, inspect.SeverityError, msg, fix)
 	}
 }

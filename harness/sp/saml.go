@@ -301,6 +301,8 @@ func (s *SAML) finishLogin(res *Result, sp *saml.ServiceProvider, b64 string, ac
 			reason = ire.PrivateErr.Error()
 		}
 		switch {
+		case failedStatus && res.Report.Has(inspect.CodeStatusError):
+			// The inspector's status-error says it, with the AADSTS explanation.
 		case failedStatus:
 			msg := "Entra answered with a SAML Status other than Success"
 			fix := "Read the status message."

@@ -37,7 +37,8 @@ const (
 	// CodeNoCallback: the browser never came back to the SP before the wait ended.
 	CodeNoCallback = "no-callback"
 	// CodeIdPError: Entra answered with an error (OIDC error redirect, token endpoint
-	// error, or a SAML Status other than Success).
+	// error, or a SAML Status other than Success) that the inspector's status-error
+	// finding does not already report.
 	CodeIdPError = "idp-error"
 	// CodeSPRejected: the SP library (go-oidc or crewjam/saml) refused the answer.
 	CodeSPRejected = "sp-rejected"
