@@ -179,7 +179,7 @@ func (l *loopback) serve(w http.ResponseWriter, r *http.Request) {
 
 var pageTmpl = template.Must(template.New("p").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
-<body style="font-family:sans-serif;margin:60px auto;max-width:560px"><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
+<body style="font-family:sans-serif;margin:60px auto;max-width:560px"><h1 id="sp-result">{{.Title}}</h1><p>{{.Text}}</p></body></html>
 `))
 
 func page(w http.ResponseWriter, status int, title, text string) {
