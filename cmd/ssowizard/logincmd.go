@@ -109,9 +109,18 @@ func runLogin(e *env, args []string) int {
 			return err
 		}
 	} else {
+		// What the browser launcher prints must not land in stdout, which carries the
+		// report (--json); the command runs one login per process, so setting the
+		// package's writer here races with nothing.
+		browser.Stdout = e.stderr
 		common.Open = func(u string) error {
 			fmt.Fprintf(e.stderr, "Opening the browser; if none appears, open:\n%s\n", u)
-			return browser.OpenURL(u)
+			if err := browser.OpenURL(u); err != nil {
+				// No browser (a server, no display): the URL above still works anywhere
+				// on this computer, so keep waiting rather than give up.
+				fmt.Fprintf(e.stderr, "ssowizard login: no browser could be opened (%v); open the URL above yourself.\n", err)
+			}
+			return nil
 		}
 	}
 

@@ -69,6 +69,9 @@ func NewOIDC(ctx context.Context, cfg OIDCConfig) (*OIDC, error) {
 	p, err := oidc.NewProvider(ctx, strings.TrimSuffix(cfg.Authority, "/"))
 	if err != nil {
 		var mismatch *oidc.IssuerMismatchError
+		if errors.As(err, &mismatch) && strings.Contains(mismatch.Discovered, "{tenantid}") {
+			return nil, fmt.Errorf("%s is a multi-tenant authority (common or organizations), whose issuer names no tenant: give the tenant's own, https://login.microsoftonline.com/TENANT-ID/v2.0", cfg.Authority)
+		}
 		if errors.As(err, &mismatch) {
 			return nil, fmt.Errorf("the discovery document at %s declares issuer %s: use that as the authority", cfg.Authority, mismatch.Discovered)
 		}

@@ -350,3 +350,23 @@ func TestLoopbackRefusals(t *testing.T) {
 		t.Errorf("cancelled Login = %v, want context.Canceled", err)
 	}
 }
+
+// TestNewOIDCRefusals: an authority the SP cannot use is refused with a sentence that says
+// what to give instead.
+func TestNewOIDCRefusals(t *testing.T) {
+	srv := startHarness(t)
+	cases := []struct {
+		authority, clientID, want string
+	}{
+		{srv.BaseURL + "/common/v2.0", "x", "multi-tenant authority"},
+		{srv.BaseURL + "/no-such-tenant.example/v2.0", "x", "check the authority URL and the tenant"},
+		{"", "x", "no authority"},
+		{srv.Authority, "", "no client ID"},
+	}
+	for _, tc := range cases {
+		_, err := sp.NewOIDC(context.Background(), sp.OIDCConfig{Common: sp.Common{HTTPClient: srv.Client()}, Authority: tc.authority, ClientID: tc.clientID})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewOIDC(%q, %q) = %v, want an error saying %q", tc.authority, tc.clientID, err, tc.want)
+		}
+	}
+}
