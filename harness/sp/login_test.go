@@ -361,3 +361,36 @@ func TestVendorFindings(t *testing.T) {
 		t.Error("a token from another tenant passed")
 	}
 }
+
+// TestNowInjected: the SP checks at its own clock, not the machine's: two hours on, the
+// ID token has expired, for the inspector and for go-oidc alike.
+func TestNowInjected(t *testing.T) {
+	srv := startHarness(t)
+	o := newOpener(newBrowser(t, srv, alice, passwords[alice]))
+	cfg := oidcConfig(t, srv, o)
+	cfg.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	res, err := oidcLogin(t, srv, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.last(t)
+	if res.OK || !hasCode(res, inspect.CodeExpired) || !hasCode(res, sp.CodeSPRejected) {
+		t.Errorf("two hours on: OK %v findings %v, want expired and sp-rejected", res.OK, findingCodes(res))
+	}
+
+	o = newOpener(newBrowser(t, srv, alice, passwords[alice]))
+	scfg := samlConfig(t, srv, o)
+	scfg.Now = func() time.Time { return time.Now().Add(80 * time.Minute) }
+	s, err := sp.NewSAML(scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.Login(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := o.last(t)
+	if res.OK || !hasCode(res, inspect.CodeExpired) {
+		t.Errorf("SAML 80 minutes on: OK %v findings %v, want expired; page %.200s", res.OK, findingCodes(res), p.body)
+	}
+}
