@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -211,5 +214,47 @@ func TestLoginCommand(t *testing.T) {
 				t.Errorf("stderr is more than a sentence: %q", errOut)
 			}
 		})
+	}
+}
+
+// TestLoginProcess runs the built binary as a script would: --browser none, the secret in
+// the environment, the sign-in URL read from the "open: " line on stderr, the browser
+// played, the JSON report read from stdout.
+func TestLoginProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	bin := buildBinary(t)
+	srv := startLoginHarness(t)
+	app, _ := srv.Store.AppByID(tenant.DemoAppID)
+	cmd := exec.Command(bin, "login", "--protocol", "oidc", "--authority", srv.Authority, "--client-id", tenant.DemoAppID,
+		"--client-secret-env", "VENDOR_SECRET", "--ca-cert", srv.CACertPath, "--browser", "none", "--timeout", "30s", "--json")
+	cmd.Env = append(os.Environ(), "VENDOR_SECRET="+app.Secrets[0].Value)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var rest strings.Builder
+	sc := bufio.NewScanner(stderr)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "open: "); ok {
+			playBrowser(t, srv, u, "alice@contoso.example", "Demo.Alice.2026")
+			continue
+		}
+		rest.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	var got struct{ Login, Kind string }
+	if jerr := json.Unmarshal(stdout.Bytes(), &got); err != nil || jerr != nil || got.Login != "ok" || got.Kind != "jwt" {
+		t.Errorf("ssowizard login = %v, stdout %.400s (%v), stderr %q; want exit 0 and login ok", err, stdout.String(), jerr, rest.String())
+	}
+	if strings.Contains(stdout.String()+rest.String(), app.Secrets[0].Value) {
+		t.Error("the client secret appears in the output")
 	}
 }
