@@ -3,6 +3,8 @@ package sp_test
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,24 @@ func TestMetadataWithBOM(t *testing.T) {
 	}
 	if _, err := sp.NewSAML(sp.SAMLConfig{IdPMetadata: md, EntityID: tenant.DemoEntityID}); err != nil {
 		t.Fatalf("NewSAML(metadata with BOM) = %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "md.xml")
+	if err := os.WriteFile(file, md, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{file, srv.IdP.SAMLMetadataURL(tenant.DemoAppID)} {
+		b, err := sp.LoadIdPMetadata(context.Background(), srv.Client(), src)
+		if err != nil {
+			t.Fatalf("LoadIdPMetadata(%s) = %v", src, err)
+		}
+		if _, err := sp.NewSAML(sp.SAMLConfig{IdPMetadata: b, EntityID: tenant.DemoEntityID}); err != nil {
+			t.Errorf("NewSAML(metadata from %s) = %v", src, err)
+		}
+	}
+	for _, src := range []string{"http://203.0.113.9/md.xml", "/no/such/file.xml", srv.BaseURL + "/nothing-here"} {
+		if _, err := sp.LoadIdPMetadata(context.Background(), srv.Client(), src); err == nil {
+			t.Errorf("LoadIdPMetadata(%s) = nil error, want a refusal", src)
+		}
 	}
 	if _, err := sp.NewSAML(sp.SAMLConfig{IdPMetadata: []byte("<nope/>"), EntityID: tenant.DemoEntityID}); err == nil {
 		t.Error("NewSAML(<nope/>) = nil error, want a refusal")

@@ -2,6 +2,7 @@ package sp
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,7 +149,7 @@ func (o *OIDC) Login(ctx context.Context) (*Result, error) {
 		switch {
 		case p.Get("state") == "":
 			return errors.New("the callback carries no state, so it cannot be tied to this login")
-		case p.Get("state") != state:
+		case subtle.ConstantTimeCompare([]byte(p.Get("state")), []byte(state)) != 1:
 			return errors.New("the callback's state is not this login's: it answers another sign-in, or was forged")
 		case p.Get("code") == "" && p.Get("error") == "":
 			return errors.New("the callback carries neither a code nor an error")
@@ -186,6 +187,10 @@ func (o *OIDC) Login(ctx context.Context) (*Result, error) {
 	}
 	cbAt := time.Now()
 	ok := o.finishLogin(ctx, res, oc, cb.params, verifier, nonce)
+	if ctx.Err() != nil {
+		// Cancelled while redeeming the code: what failed was the wait, not the login.
+		return nil, fmt.Errorf("login cancelled: %w", ctx.Err())
+	}
 	res.finish(started, cbAt, time.Now(), ok)
 	return res, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/subtle"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +87,37 @@ func NewSAML(cfg SAMLConfig) (*SAML, error) {
 		}
 	}
 	return s, nil
+}
+
+// maxMetadataBytes bounds an IdP metadata document; Entra's is about 20 KB.
+const maxMetadataBytes = 1 << 20
+
+// LoadIdPMetadata reads IdP metadata from an https URL (plain http only on loopback,
+// since metadata carries the certificates every response is trusted by) with client,
+// or from a file.
+func LoadIdPMetadata(ctx context.Context, client *http.Client, src string) ([]byte, error) {
+	if !strings.HasPrefix(src, "https://") && !strings.HasPrefix(src, "http://") {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("read the IdP metadata: %w", err)
+		}
+		return b, nil
+	}
+	u, err := url.Parse(src)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not a URL", src)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Host) {
+		return nil, fmt.Errorf("refusing IdP metadata over plain http from %s: use the https URL", u.Host)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	b, err := getDoc(ctx, client, src, "")
+	if err != nil {
+		return nil, fmt.Errorf("fetch the IdP metadata: %w", err)
+	}
+	return b, nil
 }
 
 // selfSigned makes the SP's key pair.
@@ -200,7 +233,7 @@ func (s *SAML) Login(ctx context.Context) (*Result, error) {
 		if p.Get("SAMLResponse") == "" {
 			return errors.New("the post carries no SAMLResponse")
 		}
-		if p.Get("RelayState") != relay {
+		if subtle.ConstantTimeCompare([]byte(p.Get("RelayState")), []byte(relay)) != 1 {
 			return errors.New("the RelayState is not the one this login sent: the response answers another sign-in, or was sent unasked")
 		}
 		x, err := decodeB64(p.Get("SAMLResponse"))
