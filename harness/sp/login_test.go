@@ -19,10 +19,11 @@ const (
 	bob   = "bob@contoso.example"
 	dave  = "dave@contoso.example"
 	erin  = "erin@contoso.example"
+	carol = "carol@fabrikam.example"
 )
 
 var passwords = map[string]string{
-	alice: "Demo.Alice.2026", bob: "Demo.Bob.2026", dave: "Demo.Dave.2026", erin: "Demo.Erin.2026",
+	alice: "Demo.Alice.2026", bob: "Demo.Bob.2026", carol: "Demo.Carol.2026", dave: "Demo.Dave.2026", erin: "Demo.Erin.2026",
 }
 
 func oidcLogin(t *testing.T, srv interface{}, cfg sp.OIDCConfig) (*sp.Result, error) {
@@ -327,6 +328,9 @@ func TestScenarioFindings(t *testing.T) {
 		{"no email oidc", nil, dave, "oidc", true, []string{inspect.CodeEmailMissing}},
 		{"no email saml", nil, dave, "saml", true, []string{inspect.CodeEmailMissing}},
 		{"groups as object ids", nil, alice, "oidc", true, []string{inspect.CodeGroupsObjectIDs}},
+		{"transient name id", []string{"transient-nameid"}, alice, "saml", true, []string{inspect.CodeNameIDTransient, sp.CodeNameIDNotEmail}},
+		{"guest name id and upn domain", nil, carol, "saml", true, []string{sp.CodeNameIDNotEmail, sp.CodeUPNDomainMismatch}},
+		{"guest upn domain oidc", nil, carol, "oidc", true, []string{sp.CodeUPNDomainMismatch}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,18 +339,25 @@ func TestScenarioFindings(t *testing.T) {
 			var res *sp.Result
 			var err error
 			if tc.protocol == "saml" {
-				s, e := sp.NewSAML(samlConfig(t, srv, o))
+				cfg := samlConfig(t, srv, o)
+				cfg.ExpectedDomain = tenant.DemoDomain
+				s, e := sp.NewSAML(cfg)
 				if e != nil {
 					t.Fatal(e)
 				}
 				res, err = s.Login(context.Background())
 			} else {
-				res, err = oidcLogin(t, srv, oidcConfig(t, srv, o))
+				cfg := oidcConfig(t, srv, o)
+				cfg.ExpectedDomain = tenant.DemoDomain
+				res, err = oidcLogin(t, srv, cfg)
 			}
 			if err != nil {
 				t.Fatalf("Login: %v", err)
 			}
 			o.last(t)
+			if tc.user == alice && tc.scenarios == nil && hasCode(res, sp.CodeUPNDomainMismatch) {
+				t.Errorf("alice's UPN is in %s, yet %v", tenant.DemoDomain, findingCodes(res))
+			}
 			if res.OK != tc.wantOK {
 				t.Errorf("Login OK = %v, want %v; findings %v", res.OK, tc.wantOK, findingCodes(res))
 			}
