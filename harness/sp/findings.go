@@ -42,14 +42,15 @@ func upnDomain(rep *inspect.Report, upn, want string) {
 		return
 	}
 	msg := "The user's UPN " + upn + " is in domain " + got + ", not " + want + ", the domain the vendor expects."
-	if strings.HasSuffix(got, ".onmicrosoft.com") {
+	fix := "In Users > the user > Edit properties, set the UPN suffix to " + want + " (a verified domain), or tell the vendor to accept " + got + "."
+	switch {
+	case strings.Contains(upn, "#EXT#"):
+		msg += " It is a guest's UPN (#EXT#): the account belongs to another organisation, and its domain cannot be changed here."
+		fix = "Have the vendor accept this guest by its email (the emailaddress claim), or give the person a member account in " + want + "."
+	case strings.HasSuffix(got, ".onmicrosoft.com"):
 		msg += " An *.onmicrosoft.com UPN means the user was created without the custom domain."
 	}
-	if strings.Contains(upn, "#EXT#") {
-		msg += " The #EXT# form is a guest's UPN in this tenant."
-	}
-	addFinding(rep, CodeUPNDomainMismatch, inspect.SeverityWarning, msg,
-		"In Users > the user > Edit properties, set the UPN suffix to "+want+" (a verified domain), or tell the vendor to accept "+got+".")
+	addFinding(rep, CodeUPNDomainMismatch, inspect.SeverityWarning, msg, fix)
 }
 
 // emailLike matches an address closely enough to tell it from a GUID or an opaque ID.
