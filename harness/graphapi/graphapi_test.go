@@ -2,9 +2,12 @@ package graphapi_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
+	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -650,4 +654,59 @@ func TestSAMLSetup(t *testing.T) {
 		t.Error("after activation the metadata does not list the new certificate first")
 	}
 	checkError(t, "activate an unknown thumbprint", e.do("PATCH", "/servicePrincipals/"+spID, map[string]any{"preferredTokenSigningKeyThumbprint": strings.Repeat("AB", 20)}), 400, "Request_BadRequest")
+
+	// A SAML login to the app, by a user assigned through Graph, signed with the
+	// certificate activated through Graph and verified by the inspector against the
+	// app's metadata.
+	e.must(e.do("PATCH", "/servicePrincipals/"+spID, map[string]any{"appRoleAssignmentRequired": true}), 204, "require assignment")
+	e.must(e.do("POST", "/servicePrincipals/"+spID+"/appRoleAssignedTo", map[string]any{"principalId": e.groupID("Vendor Users"),
+		"resourceId": spID, "appRoleId": "00000000-0000-0000-0000-000000000000"}), 201, "assign Vendor Users")
+	resp, reqID := e.samlLogin("https://acme.example/saml", "https://acme.example/saml/acs", "alice@contoso.example", "Demo.Alice.2026")
+	opts := inspect.Options{SPEntityID: "https://acme.example/saml", ACS: "https://acme.example/saml/acs", RequestID: reqID, Now: time.Now()}
+	if _, _, err := opts.AddTrust([]byte(md)); err != nil {
+		t.Fatalf("trust the metadata: %v", err)
+	}
+	rep := inspect.Inspect([]byte(resp), opts)
+	secondDER, _ := base64.StdEncoding.DecodeString(second.str("key"))
+	sum := sha256.Sum256(secondDER)
+	if rep.Signature == nil || rep.Signature.Status != "valid" || rep.Signature.CertSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("SAML response signature = %+v, want valid by the certificate activated through Graph", rep.Signature)
+	}
+	for _, f := range rep.Findings {
+		if f.Severity == inspect.SeverityError {
+			t.Errorf("inspector finding on the SAML response: %s: %s", f.Code, f.Message)
+		}
+	}
+	// bob is in no assigned group: Entra answers with a Status carrying 50105.
+	resp, _ = e.samlLogin("https://acme.example/saml", "https://acme.example/saml/acs", "bob@contoso.example", "Demo.Bob.2026")
+	if rep := inspect.Inspect([]byte(resp), opts); rep.Status == nil || rep.Status.AADSTS == nil || rep.Status.AADSTS.Code != "AADSTS50105" {
+		t.Errorf("bob's SAML login status = %+v, want AADSTS50105", rep.Status)
+	}
+}
+
+// samlLogin signs the user in to the SAML app with entityID by an SP-initiated
+// redirect-binding AuthnRequest and returns the base64 SAMLResponse posted to acs,
+// with the request's ID.
+func (e *env) samlLogin(entityID, acs, login, password string) (string, string) {
+	e.t.Helper()
+	id := fmt.Sprintf("_req%d", time.Now().UnixNano())
+	xml := fmt.Sprintf(`<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="%s" Version="2.0" IssueInstant="%s" AssertionConsumerServiceURL="%s"><saml:Issuer>%s</saml:Issuer></samlp:AuthnRequest>`,
+		id, time.Now().UTC().Format(time.RFC3339), acs, entityID)
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.DefaultCompression)
+	fw.Write([]byte(xml))
+	fw.Close()
+	q := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(buf.Bytes())}, "RelayState": {"r1"}}
+	p := e.browser().signIn(e.srv.BaseURL+"/"+e.srv.TenantID+"/saml2?"+q.Encode(), login, password)
+	f := formRe.FindStringSubmatch(p.body)
+	if p.status != http.StatusOK || f == nil || attrs(f[1])["action"] != acs {
+		e.t.Fatalf("SAML sign-in of %s = %d, want the form posting to %s: %.400s", login, p.status, acs, p.body)
+	}
+	for _, in := range inputRe.FindAllStringSubmatch(f[2], -1) {
+		if a := attrs(in[1]); a["name"] == "SAMLResponse" {
+			return a["value"], id
+		}
+	}
+	e.t.Fatalf("no SAMLResponse in the form: %.400s", p.body)
+	return "", ""
 }
