@@ -650,6 +650,15 @@ func (a *API) createSP(c *call) {
 		c.badRequest("Property 'appId' is required when creating a service principal.")
 		return
 	}
+	// Properties of the new service principal given with it apply as a PATCH would.
+	ch, ok := c.readSPChange(m)
+	if !ok {
+		return
+	}
+	if ch.thumbprint != nil && *ch.thumbprint != "" {
+		c.badRequest("Invalid value specified for property 'preferredTokenSigningKeyThumbprint': a new service principal has no signing certificate yet; add one with addTokenSigningCertificate, then set it.")
+		return
+	}
 	app, ok := a.appByRef(ref{"appId", appID})
 	if !ok {
 		c.badRequest(fmt.Sprintf("The appId '%s' of the service principal does not reference a valid application object.", appID))
@@ -665,11 +674,6 @@ func (a *API) createSP(c *call) {
 		return
 	}
 	a.noted("", spID)
-	// Properties of the new service principal given with it apply as a PATCH would.
-	ch, ok := c.readSPChange(m)
-	if !ok {
-		return
-	}
 	made, err := a.store.UpdateApp(app.AppID, func(x *tenant.App) error { return a.applySP(ch, x) })
 	if err != nil {
 		c.changeError(err, "ServicePrincipal", spID)

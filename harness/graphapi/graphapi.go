@@ -9,14 +9,15 @@
 //	GET    /domains                            Domain.Read.All
 //	GET    /applications  ($filter, $select, $top)          Application.Read.All
 //	POST   /applications                       Application.ReadWrite.All
-//	GET|PATCH|DELETE /applications/{id}, /applications(appId='…')
+//	GET|PATCH|DELETE /applications/{id}, /applications(appId='…')  (GET: Application.Read.All)
 //	POST   …/addPassword, …/removePassword     Application.ReadWrite.All
 //	GET    /servicePrincipals ($filter, $select, $top)      Application.Read.All
 //	POST   /servicePrincipals {appId}          Application.ReadWrite.All
-//	GET|PATCH /servicePrincipals/{id}, /servicePrincipals(appId='…')
+//	GET|PATCH /servicePrincipals/{id}, /servicePrincipals(appId='…')  (GET: Application.Read.All)
 //	POST   …/addTokenSigningCertificate        Application.ReadWrite.All
-//	GET|POST …/appRoleAssignedTo, DELETE …/appRoleAssignedTo/{id}  AppRoleAssignment.ReadWrite.All
-//	POST   /applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate
+//	GET    …/appRoleAssignedTo[/{id}]           Application.Read.All
+//	POST   …/appRoleAssignedTo, DELETE …/appRoleAssignedTo/{id}  AppRoleAssignment.ReadWrite.All
+//	POST   /applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate  Application.ReadWrite.All
 //	GET    /users, /users/{id or UPN} ($search, $filter, $select, $top, $count)  User.Read.All
 //	POST   /users/{id}/getMemberObjects        User.Read.All
 //	GET    /groups, /groups/{id}               Group.Read.All
@@ -198,15 +199,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 
 // authenticate checks the bearer token: issued by the harness, current, for Graph.
 func (c *call) authenticate() bool {
-	auth := c.r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok {
-		if t, ok2 := strings.CutPrefix(auth, "bearer "); ok2 {
-			tok, ok = t, true
-		}
-	}
+	scheme, tok, _ := strings.Cut(c.r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
-	if !ok || tok == "" {
+	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		c.unauthorized("Access token is empty.")
 		return false
 	}
