@@ -555,6 +555,10 @@ func TestAssignmentsTakeEffectAtLogin(t *testing.T) {
 	if v := list.values(); len(v) != 1 || v[0]["id"] != aid || list.str("@odata.context") != ctxBase+"servicePrincipals('"+spID+"')/appRoleAssignedTo" {
 		t.Errorf("assignments = %s", list.raw)
 	}
+	one := e.must(e.do("GET", "/servicePrincipals/"+spID+"/appRoleAssignedTo/"+aid, nil), 200, "GET one assignment")
+	if one.str("principalId") != bob || one.str("@odata.context") != ctxBase+"servicePrincipals('"+spID+"')/appRoleAssignedTo/$entity" {
+		t.Errorf("GET one assignment = %s", one.raw)
+	}
 	if r := e.do("DELETE", "/servicePrincipals/"+spID+"/appRoleAssignedTo/"+aid, nil); r.status != 204 {
 		t.Fatalf("DELETE assignment = %d %s", r.status, r.raw)
 	}
