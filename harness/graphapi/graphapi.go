@@ -184,7 +184,13 @@ type call struct {
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	reqID, _ := tenant.NewGUID(rand.Reader)
-	c := &call{a: a, w: w, r: r, reqID: reqID}
+	// Until routed, the log names the entity set alone: never an ID or a UPN.
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
+	first, _, _ = strings.Cut(first, "(")
+	if len(first) > 40 {
+		first = first[:40]
+	}
+	c := &call{a: a, w: w, r: r, reqID: reqID, route: first}
 	w.Header().Set("request-id", reqID)
 	if cid := r.Header.Get("client-request-id"); cid != "" && len(cid) <= 100 {
 		w.Header().Set("client-request-id", cid)
