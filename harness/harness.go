@@ -4,9 +4,14 @@
 // in its state directory. Start it from a test with a temporary directory, or from the
 // command line for support staff and the wizard.
 //
-// Beside the login endpoints it serves /harness/scenarios to loopback clients only:
-// GET shows the scenarios in force, PUT {"app_id": "", "scenarios": ["slow"]} replaces
-// those of the tenant (app_id empty) or of one app, effective on the next request.
+// It serves the Graph side (package graphapi) under /v1.0 on the same origin.
+//
+// Beside those it serves admin endpoints to loopback clients only:
+// /harness/scenarios: GET shows the scenarios in force, PUT {"app_id": "", "scenarios":
+// ["slow"]} replaces those of the tenant (app_id empty) or of one app, effective on the
+// next request. /harness/graph: GET shows the Graph side's faults, PUT
+// {"propagation_delay": "5s", "throttle": {"requests": 2, "retry_after": "1s"}}
+// replaces them (durations in Go's form; requests -1 throttles until changed).
 package harness
 
 import (
@@ -26,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -59,6 +65,9 @@ type Config struct {
 	// Scenarios are applied to the whole tenant at start, beside any the tenant file
 	// names (the command line's --scenario).
 	Scenarios []string
+	// Graph are the Graph side's faults at start (propagation delay, throttle), for
+	// tests of clients' retries; /harness/graph changes them while running.
+	Graph graphapi.Settings
 }
 
 // Server is a running harness.
@@ -78,6 +87,8 @@ type Server struct {
 	Store *tenant.Store
 	// IdP is the login side.
 	IdP *idp.IdP
+	// Graph is the Graph side, under /v1.0.
+	Graph *graphapi.API
 
 	srv       *http.Server
 	ln        net.Listener
@@ -146,9 +157,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
+	graph, err := graphapi.New(graphapi.Config{Store: store, IdP: login, Now: now, Logger: logger, Settings: cfg.Graph})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("harness: %w", err)
+	}
 	mux := http.NewServeMux()
 	login.Register(mux)
 	mux.Handle("/harness/scenarios", loopbackOnly(scenariosHandler(store)))
+	mux.Handle("/harness/graph", loopbackOnly(graphSettingsHandler(graph)))
 	if cfg.Mount != nil {
 		cfg.Mount(mux, login)
 	}
@@ -163,12 +180,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		CACert:     st.caCert,
 		Store:      store,
 		IdP:        login,
+		Graph:      graph,
 		ln:         ln,
 		pool:       pool,
 		done:       make(chan struct{}),
 	}
 	s.srv = &http.Server{
-		Handler:           logRequests(logger, mux),
+		Handler:           logRequests(logger, withGraph(graph, mux)),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{st.tlsCert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

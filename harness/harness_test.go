@@ -144,7 +144,11 @@ func TestFacts(t *testing.T) {
 		t.Errorf("facts users = %+v", facts.Users)
 	}
 	app, _ := srv.Store.AppByID(tenant.DemoAppID)
-	if len(facts.Apps) != 1 || facts.Apps[0].ClientSecret != app.Secrets[0].Value || facts.Apps[0].AppID != tenant.DemoAppID ||
+	setup, _ := srv.Store.AppByID(tenant.DemoSetupAppID)
+	if len(facts.Apps) != 2 || facts.Apps[1].AppID != tenant.DemoSetupAppID || facts.Apps[1].ClientSecret != setup.Secrets[0].Value {
+		t.Errorf("facts apps = %+v, want the setup app second with its secret", facts.Apps)
+	}
+	if len(facts.Apps) == 0 || facts.Apps[0].ClientSecret != app.Secrets[0].Value || facts.Apps[0].AppID != tenant.DemoAppID ||
 		!strings.HasSuffix(facts.Apps[0].SAMLMetadataURL, "/federationmetadata/2007-06/federationmetadata.xml?appid="+tenant.DemoAppID) {
 		t.Errorf("facts apps = %+v", facts.Apps)
 	}

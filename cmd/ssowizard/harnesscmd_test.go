@@ -132,8 +132,9 @@ func TestHarnessJSONInProcess(t *testing.T) {
 	if len(f.Users) == 0 || f.Users[0].Password == "" {
 		t.Errorf("users = %+v, want the demo users with passwords", f.Users)
 	}
-	if len(f.Apps) != 1 || f.Apps[0].AppID != tenant.DemoAppID || f.Apps[0].ClientSecret == "" {
-		t.Errorf("apps = %+v, want the demo app with its secret", f.Apps)
+	if len(f.Apps) != 2 || f.Apps[0].AppID != tenant.DemoAppID || f.Apps[0].ClientSecret == "" ||
+		f.Apps[1].AppID != tenant.DemoSetupAppID || f.Apps[1].ClientSecret == "" {
+		t.Errorf("apps = %+v, want the demo app and the setup app with their secrets", f.Apps)
 	}
 
 	resp, err := caClient(t, f.CACert).Get(f.Authority + "/.well-known/openid-configuration")

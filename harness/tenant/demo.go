@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -18,7 +19,18 @@ const (
 	DemoEntityID     = "https://vendor.example/saml"
 	DemoReplyURL     = "https://vendor.example/saml/acs"
 	DemoOverageCount = 210 // groups erin is in beyond the app's own, over both limits
+	// DemoSetupAppID is the demo's automation app: a confidential client with the Graph
+	// application permissions the wizard's setup steps need, so they can run through
+	// Graph against the demo with client credentials.
+	DemoSetupAppID = "5a3d9c2e-7b41-4f6a-8c2d-1e9f0b6a4d37"
 )
+
+// DemoSetupPermissions are the Graph application permissions granted to the demo's
+// setup app: what the wizard's setup steps call, and no more.
+var DemoSetupPermissions = []string{
+	"Organization.Read.All", "Domain.Read.All", "Application.ReadWrite.All",
+	"AppRoleAssignment.ReadWrite.All", "User.Read.All", "Group.Read.All",
+}
 
 // demoSeed makes the demo's random parts (its secret, its pairwise key) the same on
 // every run.
@@ -85,6 +97,11 @@ func Demo(now time.Time) *Tenant {
 	key := make([]byte, pairwiseKeySize)
 	rng.Read(key)
 	t.PairwiseKey = base64.RawURLEncoding.EncodeToString(key)
+	// Drawn after the vendor app's secret and the pairwise key, so those keep the values
+	// they had before the setup app existed.
+	setupSecret, _ := NewSecret(rng, day, 24*time.Hour)
+	setupSecret.DisplayName = "demo setup secret"
+	setupSecret.End = day.AddDate(2, 0, 0)
 
 	t.Apps = []App{{
 		AppID:          DemoAppID,
@@ -107,6 +124,16 @@ func Demo(now time.Time) *Tenant {
 		Assignments:        []string{vendorUsers, carol},
 		ServicePrincipalID: nameGUID("app/vendor/service-principal"),
 		PreferredSSOMode:   "saml",
+	}, {
+		AppID:              DemoSetupAppID,
+		ObjectID:           nameGUID("app/setup/object"),
+		DisplayName:        "SSO Wizard Setup (demo)",
+		SignInAudience:     AudienceMyOrg,
+		Secrets:            []Secret{setupSecret},
+		SAML:               SAML{Sign: SignAssertion, Algorithm: AlgorithmSHA256, NameID: NameIDUPN},
+		GroupClaims:        GroupClaimsNone,
+		ServicePrincipalID: nameGUID("app/setup/service-principal"),
+		GraphPermissions:   slices.Clone(DemoSetupPermissions),
 	}}
 	return t
 }

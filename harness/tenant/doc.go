@@ -62,14 +62,17 @@
 // # The demo tenant
 //
 // Demo(now) is "Contoso Demo" (DemoTenantID), with the initial domain
-// contosodemo.onmicrosoft.com and the default domain contoso.example, and one app,
-// "Vendor SSO (demo)" (DemoAppID), set up for OIDC and SAML: redirect URIs
+// contosodemo.onmicrosoft.com and the default domain contoso.example, and two apps.
+// "Vendor SSO (demo)" (DemoAppID) is set up for OIDC and SAML: redirect URIs
 // https://vendor.example/callback and http://127.0.0.1/callback, reply URLs
 // https://vendor.example/saml/acs and http://127.0.0.1/saml/acs, identifier
 // https://vendor.example/saml, one secret valid two years from the day of now, SAML
 // signing of the assertion with SHA-256 and the UPN as NameID, security groups in
 // tokens, the email optional claim, and assignment required (group "Vendor Users" and
-// Carol are assigned). Its users:
+// Carol are assigned). "SSO Wizard Setup (demo)" (DemoSetupAppID) is the automation
+// app: one secret, a service principal, no redirect URI, and the Graph application
+// permissions DemoSetupPermissions, so the setup steps run through Graph with client
+// credentials. The users:
 //
 //	alice@contoso.example   Demo.Alice.2026  in Vendor Users: signs in to the app
 //	bob@contoso.example     Demo.Bob.2026    not assigned: AADSTS50105

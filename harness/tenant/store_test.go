@@ -127,6 +127,28 @@ func TestDemoFacts(t *testing.T) {
 	}
 }
 
+func TestDemoSetupApp(t *testing.T) {
+	s := demoStore(t)
+	setup, ok := s.AppByID(tenant.DemoSetupAppID)
+	if !ok {
+		t.Fatal("demo setup app missing")
+	}
+	if setup.ServicePrincipalID == "" || len(setup.RedirectURIs) != 0 || setup.AssignmentRequired {
+		t.Errorf("setup app = %+v, want a service principal, no redirect URI, no assignment required", setup)
+	}
+	if !slices.Equal(setup.GraphPermissions, tenant.DemoSetupPermissions) {
+		t.Errorf("setup app permissions = %v, want %v", setup.GraphPermissions, tenant.DemoSetupPermissions)
+	}
+	if len(setup.Secrets) != 1 || tenant.CheckSecret(setup.Secrets, setup.Secrets[0].Value, demoNow).Result != tenant.SecretOK {
+		t.Errorf("setup app secrets = %+v, want one current secret", setup.Secrets)
+	}
+	vendor, _ := s.AppByID(tenant.DemoAppID)
+	if setup.Secrets[0].Value == vendor.Secrets[0].Value || setup.ObjectID == vendor.ObjectID ||
+		setup.ServicePrincipalID == vendor.ServicePrincipalID {
+		t.Error("setup app shares a secret or an object ID with the vendor app")
+	}
+}
+
 func TestAssignmentNestedGroupsNotHonoured(t *testing.T) {
 	s := demoStore(t)
 	vendorUsers := groupNamed(t, s, "Vendor Users")
@@ -376,7 +398,7 @@ func TestMutations(t *testing.T) {
 	// Assignments belong to the service principal, so there must be one.
 	err = s.Assign(app.AppID, alice.ID)
 	var ferr *tenant.FieldError
-	if !errors.As(err, &ferr) || ferr.Error() != "apps[1].assignments[0]: the app has no service principal yet, and assignments belong to it" {
+	if !errors.As(err, &ferr) || ferr.Error() != "apps[2].assignments[0]: the app has no service principal yet, and assignments belong to it" {
 		t.Errorf("Assign(no service principal) = %v", err)
 	}
 	sp, created, err := s.EnsureServicePrincipal(app.AppID)
@@ -438,11 +460,11 @@ func TestMutations(t *testing.T) {
 	// A refused change leaves nothing behind.
 	before := s.Snapshot()
 	if err := s.SetRedirectURIs(app.AppID, []string{"https://ok.example/cb", "http://vendor.example/cb"}); !errors.As(err, &ferr) ||
-		ferr.Path != "apps[1].redirect_uris[1]" {
-		t.Errorf("SetRedirectURIs(http) = %v, want apps[1].redirect_uris[1] refused", err)
+		ferr.Path != "apps[2].redirect_uris[1]" {
+		t.Errorf("SetRedirectURIs(http) = %v, want apps[2].redirect_uris[1] refused", err)
 	}
 	if err := s.SetIdentifierURIs(app.AppID, []string{tenant.DemoEntityID}); !errors.As(err, &ferr) ||
-		ferr.Error() != `apps[1].identifier_uris[0]: "https://vendor.example/saml" is already an identifier URI of apps[0].identifier_uris[0]; an identifier (Entity ID) is unique in the tenant` {
+		ferr.Error() != `apps[2].identifier_uris[0]: "https://vendor.example/saml" is already an identifier URI of apps[0].identifier_uris[0]; an identifier (Entity ID) is unique in the tenant` {
 		t.Errorf("SetIdentifierURIs(taken) = %v", err)
 	}
 	if !reflect.DeepEqual(before, s.Snapshot()) {
