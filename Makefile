@@ -53,9 +53,11 @@ interop: interop-deps
 	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -run 'TestCases|TestInterop' ./harness/inspect && \
 	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInteropNode$$' ./cmd/ssowizard
 
-## bench: the figures the README reports
+## bench: the figures the README reports (about 2 minutes; run it on a quiet machine)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./harness/inspect
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 2 ./harness/idp ./harness/sp
+	$(GO) test -count=1 -v -run '^TestConcurrentLogins$$' ./harness/idp -load.workers 200 -load.duration 30s
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
