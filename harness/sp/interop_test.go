@@ -1,7 +1,6 @@
 package sp_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -74,6 +73,28 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// firstLine is a subprocess's stdout: it hands over the first line and drops the rest.
+type firstLine struct {
+	c    chan string
+	buf  []byte
+	sent bool
+}
+
+func (f *firstLine) Write(p []byte) (int, error) {
+	if f.sent {
+		return len(p), nil
+	}
+	f.buf = append(f.buf, p...)
+	if i := bytes.IndexByte(f.buf, '\n'); i >= 0 {
+		f.c <- string(f.buf[:i+1])
+		f.sent, f.buf = true, nil
+	} else if len(f.buf) > 1<<16 {
+		f.c <- string(f.buf)
+		f.sent, f.buf = true, nil
+	}
+	return len(p), nil
+}
+
 // nodeServer is one interop script running as an IdP.
 type nodeServer struct {
 	stderr *lockedBuffer
@@ -92,10 +113,8 @@ func startNodeServer(t *testing.T, node, script string, env []string, facts any,
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	lines := &firstLine{c: make(chan string, 1)}
+	cmd.Stdout = lines
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start node %s: %v", script, err)
 	}
@@ -114,23 +133,22 @@ func startNodeServer(t *testing.T, node, script string, env []string, facts any,
 			t.Logf("%s stderr:\n%s", script, s.stderr.String())
 		}
 	})
-	lines := make(chan string, 1)
-	go func() {
-		br := bufio.NewReader(stdout)
-		line, _ := br.ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, br)
-	}()
+	var line string
 	select {
-	case line := <-lines:
-		if err := json.Unmarshal([]byte(line), facts); err != nil {
-			t.Fatalf("%s printed %q, not its JSON line (%v); stderr: %s", script, line, err, s.stderr.String())
-		}
+	case line = <-lines.c:
 	case err := <-done:
 		done <- err
-		t.Fatalf("%s exited before printing its JSON line: %v; stderr: %s", script, err, s.stderr.String())
+		// Wait returns after stdout is copied: a line printed before the exit is here.
+		select {
+		case line = <-lines.c:
+		default:
+			t.Fatalf("%s exited before printing its JSON line: %v; stderr: %s", script, err, s.stderr.String())
+		}
 	case <-time.After(2 * interopWait):
 		t.Fatalf("%s printed no JSON line within %v; stderr: %s", script, 2*interopWait, s.stderr.String())
+	}
+	if err := json.Unmarshal([]byte(line), facts); err != nil {
+		t.Fatalf("%s printed %q, not its JSON line (%v); stderr: %s", script, line, err, s.stderr.String())
 	}
 	return s
 }
