@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -249,19 +251,7 @@ func TestInteropSamlifyIdP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewSAML with samlify's metadata: %v", err)
 	}
-	spmd, err := s.Metadata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post(facts.SPMetadataURL, "application/samlmetadata+xml", bytes.NewReader(spmd))
-	if err != nil {
-		t.Fatalf("register the SP with samlify: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("samlify refused the SP's metadata: %s %s", resp.Status, body)
-	}
+	registerSP(t, facts.SPMetadataURL, s)
 
 	t.Run("login", func(t *testing.T) {
 		res, p := runLogin(t, o, s.Login)
@@ -335,6 +325,57 @@ func TestInteropSamlifyIdP(t *testing.T) {
 			t.Errorf("the tampered value %q is reported as signed", got)
 		}
 	})
+
+	// The trust is samlify's metadata and nothing else: the same IdP, described by
+	// metadata that lists another certificate, is refused.
+	t.Run("other-certificate-refused", func(t *testing.T) {
+		pemBytes, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "keys", "idp-rollover.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, _ := pem.Decode(pemBytes)
+		if blk == nil {
+			t.Fatal("idp-rollover.pem holds no PEM block")
+		}
+		re := regexp.MustCompile(`(<(?:ds:)?X509Certificate>)[^<]+(</(?:ds:)?X509Certificate>)`)
+		if !re.Match(md) {
+			t.Fatalf("samlify's metadata has no X509Certificate: %s", md)
+		}
+		other := re.ReplaceAll(md, []byte("${1}"+base64.StdEncoding.EncodeToString(blk.Bytes)+"${2}"))
+		o2, _ := interopOpener(t)
+		s2, err := sp.NewSAML(sp.SAMLConfig{Common: sp.Common{Open: o2.open, Timeout: interopWait},
+			IdPMetadata: other, EntityID: "https://vendor.example/saml-interop"})
+		if err != nil {
+			t.Fatalf("NewSAML: %v", err)
+		}
+		registerSP(t, facts.SPMetadataURL, s2)
+		res, _ := runLogin(t, o2, s2.Login)
+		logFindings(t, res)
+		if res.OK {
+			t.Fatal("Login OK = true with a response signed by a key the metadata does not list")
+		}
+		if !hasCode(res, sp.CodeSPRejected) || !hasCode(res, inspect.CodeCertUntrusted) {
+			t.Errorf("findings %v, want %s and %s", findingCodes(res), sp.CodeSPRejected, inspect.CodeCertUntrusted)
+		}
+	})
+}
+
+// registerSP uploads the SP's metadata to samlify, as the admin uploads it to Entra.
+func registerSP(t *testing.T, to string, s *sp.SAML) {
+	t.Helper()
+	spmd, err := s.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(to, "application/samlmetadata+xml", bytes.NewReader(spmd))
+	if err != nil {
+		t.Fatalf("register the SP with samlify: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("samlify refused the SP's metadata: %s %s", resp.Status, body)
+	}
 }
 
 type mockFacts struct {
