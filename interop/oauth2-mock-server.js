@@ -56,7 +56,18 @@ function equal(a, b) {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+// oauth2-mock-server 8 (and its jose) needs Node 20.19 or later; Debian 12's own nodejs
+// is 18, so say so rather than fail somewhere inside the library.
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    console.error(`oauth2-mock-server: needs Node.js 20.19 or later, this is ${process.version}; install a newer nodejs (e.g. from NodeSource)`);
+    process.exit(1);
+  }
+}
+
 async function main() {
+  checkNode();
   const args = parseArgs(process.argv.slice(2));
   const secret = process.env.OAUTH2_MOCK_CLIENT_SECRET ?? '';
   if (!secret) usage('OAUTH2_MOCK_CLIENT_SECRET is not set: the client is confidential, as the SP\'s is');
