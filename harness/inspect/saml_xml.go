@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 	validator "github.com/mattermost/xml-roundtrip-validator"
@@ -50,7 +51,7 @@ func parseXML(doc []byte) (*etree.Document, error) {
 	var stack []xml.Name
 	cur := &d.Element
 	roots := 0
-	checked := map[string]bool{}
+	rt := roundTripper{cache: roundTripOK}
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -87,7 +88,7 @@ func parseXML(doc []byte) (*etree.Document, error) {
 				}
 			}
 			if namespaced(t) {
-				if err := roundTrips(skeleton(t), checked); err != nil {
+				if err := rt.check(t); err != nil {
 					return nil, err
 				}
 			}
@@ -113,14 +114,14 @@ func parseXML(doc []byte) (*etree.Document, error) {
 			s := string(t)
 			cur.CreateText(s).SetData(s) // SetData marks whitespace-only text for Indent
 		case xml.Comment:
-			if err := roundTrips(t, checked); err != nil {
+			if err := rt.check(t); err != nil {
 				return nil, err
 			}
 			if len(stack) > 0 {
 				cur.CreateComment(string(t))
 			}
 		case xml.ProcInst:
-			if err := roundTrips(t, checked); err != nil {
+			if err := rt.check(t); err != nil {
 				return nil, err
 			}
 			if len(stack) > 0 {
@@ -176,49 +177,124 @@ func skeleton(t xml.StartElement) xml.StartElement {
 	s := xml.StartElement{Name: t.Name, Attr: make([]xml.Attr, len(t.Attr))}
 	for i, a := range t.Attr {
 		s.Attr[i] = xml.Attr{Name: a.Name}
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+		if isNSDecl(a.Name) {
 			s.Attr[i].Value = a.Value
 		}
 	}
 	return s
 }
 
-// roundTrips applies the xml-roundtrip-validator token check (the one crewjam/saml runs
-// on every message) to one token, once per distinct token: the check builds an encoder
-// and a decoder each time, and a response repeats the same few tags. Text is left out:
+// roundTripOK holds the keys of tokens that passed the round-trip check, for the whole
+// process: the check is a pure function of the key (see appendTokenKey), so a pass
+// holds for every later document. Real SAML messages use a few hundred distinct tags
+// at most; the bound only stops a stream of distinct hostile tags from growing memory,
+// and past it checks simply run every time.
+var roundTripOK = newPassCache(4096, 1024)
+
+// passCache is a bounded, concurrency-safe set of keys: it stops adding when full and
+// never evicts, so a key once in stays in.
+type passCache struct {
+	mu      sync.RWMutex
+	m       map[string]struct{}
+	max     int
+	keySize int // longer keys (long comments) are not kept
+}
+
+func newPassCache(max, keySize int) *passCache {
+	return &passCache{m: make(map[string]struct{}), max: max, keySize: keySize}
+}
+
+func (c *passCache) has(key []byte) bool {
+	c.mu.RLock()
+	_, ok := c.m[string(key)] // no allocation: the conversion is only a lookup
+	c.mu.RUnlock()
+	return ok
+}
+
+// add stores key unless the cache is full or key too long; it reports whether it did.
+func (c *passCache) add(key []byte) bool {
+	if len(key) > c.keySize {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		return false
+	}
+	c.m[string(key)] = struct{}{}
+	return true
+}
+
+// roundTripper applies the xml-roundtrip-validator token check (the one crewjam/saml
+// runs on every message) once per distinct token: the check builds an encoder and a
+// decoder each time, and messages repeat the same few tags. Text is left out:
 // encoding/xml escapes and unescapes character data faithfully.
-func roundTrips(tok xml.Token, checked map[string]bool) error {
-	key := tokenKey(tok)
-	if checked[key] {
+type roundTripper struct {
+	cache *passCache
+	key   []byte
+	seen  map[string]struct{} // passed in this document but not kept in cache
+}
+
+func (r *roundTripper) check(tok xml.Token) error {
+	r.key = appendTokenKey(r.key[:0], tok)
+	if r.cache.has(r.key) {
 		return nil
 	}
-	checked[key] = true
-	if err := validator.CheckToken(tok); err != nil {
+	if _, ok := r.seen[string(r.key)]; ok {
+		return nil
+	}
+	checked := tok
+	if t, ok := tok.(xml.StartElement); ok {
+		checked = skeleton(t)
+	}
+	if err := validator.CheckToken(checked); err != nil {
 		var rt validator.XMLRoundtripError
 		if errors.As(err, &rt) {
 			return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that changes meaning when re-parsed (%s); such names are used to make a signature check and the claim reader see different elements, so the document is refused.", describeToken(tok))}
 		}
 		return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that cannot be re-encoded (%s), so the document is refused.", describeToken(tok))}
 	}
+	if !r.cache.add(r.key) {
+		if r.seen == nil {
+			r.seen = make(map[string]struct{})
+		}
+		r.seen[string(r.key)] = struct{}{}
+	}
 	return nil
 }
 
-func tokenKey(tok xml.Token) string {
-	var b strings.Builder
+// appendTokenKey appends a key that identifies what the round-trip check sees of tok:
+// for a start tag its skeleton (names, and values of namespace declarations only).
+// Distinct checked tokens get distinct keys, which the shared cache depends on: a kind
+// byte, then every field ended by NUL, which no decoded XML name or text holds.
+func appendTokenKey(b []byte, tok xml.Token) []byte {
+	field := func(b []byte, s string) []byte { return append(append(b, s...), 0) }
 	switch t := tok.(type) {
 	case xml.StartElement:
-		b.WriteString("<" + t.Name.Space + ":" + t.Name.Local)
+		b = append(b, 'S')
+		b = field(b, t.Name.Space)
+		b = field(b, t.Name.Local)
 		for _, a := range t.Attr {
-			b.WriteString(" " + a.Name.Space + ":" + a.Name.Local + "=" + a.Value + "\x00")
+			b = field(b, a.Name.Space)
+			b = field(b, a.Name.Local)
+			if isNSDecl(a.Name) {
+				b = append(b, a.Value...)
+			}
+			b = append(b, 0)
 		}
-	case xml.EndElement:
-		b.WriteString("</" + t.Name.Space + ":" + t.Name.Local)
 	case xml.Comment:
-		b.WriteString("<!--" + string(t))
+		b = append(b, 'C')
+		b = append(b, t...)
 	case xml.ProcInst:
-		b.WriteString("<?" + t.Target + " " + string(t.Inst))
+		b = append(b, 'P')
+		b = field(b, t.Target)
+		b = append(b, t.Inst...)
 	}
-	return b.String()
+	return b
+}
+
+func isNSDecl(n xml.Name) bool {
+	return n.Space == "xmlns" || (n.Space == "" && n.Local == "xmlns")
 }
 
 func describeToken(tok xml.Token) string {
