@@ -3,8 +3,10 @@ package inspect
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -36,6 +38,43 @@ func (b *nsBinding) lookup(prefix string) (string, bool) {
 // straight from the tree: no copy, and the tree is not modified, so the element
 // verified is the very element read afterwards.
 func excC14N(el, skip *etree.Element, inclusive string) ([]byte, error) {
+	c := &c14nWriter{}
+	c.buf.Grow(4096)
+	if err := c.run(el, skip, inclusive); err != nil {
+		return nil, err
+	}
+	return c.buf.Bytes(), nil
+}
+
+// c14nFlushAt is how much canonical output writeExcC14N buffers before passing it on.
+const c14nFlushAt = 4096
+
+var c14nWriters = sync.Pool{New: func() any {
+	c := &c14nWriter{}
+	c.buf.Grow(2 * c14nFlushAt)
+	return c
+}}
+
+// writeExcC14N writes the same canonical form as excC14N to w (a digest) in pieces, so
+// a signed element is hashed without holding its whole canonical form in memory.
+func writeExcC14N(w io.Writer, el, skip *etree.Element, inclusive string) error {
+	c := c14nWriters.Get().(*c14nWriter)
+	defer func() {
+		if c.buf.Cap() > 16*c14nFlushAt {
+			return // one huge text node; do not keep its buffer
+		}
+		c.buf.Reset()
+		c.out, c.skip, c.inclusive = nil, nil, c.inclusive[:0]
+		c14nWriters.Put(c)
+	}()
+	c.out = w
+	if err := c.run(el, skip, inclusive); err != nil {
+		return err
+	}
+	return c.flush()
+}
+
+func (c *c14nWriter) run(el, skip *etree.Element, inclusive string) error {
 	var scope *nsBinding
 	var ancestors []*etree.Element
 	for p := el.Parent(); p != nil; p = p.Parent() {
@@ -44,19 +83,24 @@ func excC14N(el, skip *etree.Element, inclusive string) ([]byte, error) {
 	for i := len(ancestors) - 1; i >= 0; i-- {
 		scope = declare(scope, ancestors[i])
 	}
-	var incl []string
 	for _, p := range strings.Fields(inclusive) {
 		if p == "#default" {
 			p = ""
 		}
-		incl = append(incl, p)
+		c.inclusive = append(c.inclusive, p)
 	}
-	c := &c14nWriter{skip: skip, inclusive: incl}
-	c.buf.Grow(4096)
-	if err := c.element(el, scope, nil); err != nil {
-		return nil, err
+	c.skip = skip
+	return c.element(el, scope, nil)
+}
+
+// flush passes buffered output on when writing to out.
+func (c *c14nWriter) flush() error {
+	if c.out == nil || c.buf.Len() == 0 {
+		return nil
 	}
-	return c.buf.Bytes(), nil
+	_, err := c.out.Write(c.buf.Bytes())
+	c.buf.Reset()
+	return err
 }
 
 // declare returns scope extended with the namespace declarations on el.
@@ -71,12 +115,13 @@ func declare(scope *nsBinding, el *etree.Element) *nsBinding {
 
 type c14nWriter struct {
 	buf       bytes.Buffer
+	out       io.Writer // nil: the whole form stays in buf
 	skip      *etree.Element
 	inclusive []string
 }
 
 type c14nAttr struct {
-	uri, local, name, value string
+	uri, space, local, value string
 }
 
 func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) error {
@@ -108,7 +153,7 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			}
 			want(a.Space)
 		}
-		attrs = append(attrs, c14nAttr{uri: uri, local: a.Key, name: a.FullKey(), value: a.Value})
+		attrs = append(attrs, c14nAttr{uri: uri, space: a.Space, local: a.Key, value: a.Value})
 	}
 	for _, p := range c.inclusive {
 		if _, ok := scope.lookup(p); ok {
@@ -139,20 +184,23 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 	})
 
 	b := &c.buf
-	name := el.FullTag()
 	b.WriteByte('<')
-	b.WriteString(name)
+	writeName(b, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
 			b.WriteString(` xmlns="`)
 		} else {
-			b.WriteString(" xmlns:" + d.prefix + `="`)
+			b.WriteString(" xmlns:")
+			b.WriteString(d.prefix)
+			b.WriteString(`="`)
 		}
 		c14nEscape(b, d.uri, true)
 		b.WriteByte('"')
 	}
 	for _, a := range attrs {
-		b.WriteString(" " + a.name + `="`)
+		b.WriteByte(' ')
+		writeName(b, a.space, a.local)
+		b.WriteString(`="`)
 		c14nEscape(b, a.value, true)
 		b.WriteByte('"')
 	}
@@ -166,18 +214,36 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			if err := c.element(t, scope, rendered); err != nil {
 				return err
 			}
+			if c.buf.Len() >= c14nFlushAt {
+				if err := c.flush(); err != nil {
+					return err
+				}
+			}
 		case *etree.CharData:
 			c14nEscape(b, t.Data, false)
 		case *etree.ProcInst:
-			b.WriteString("<?" + t.Target)
+			b.WriteString("<?")
+			b.WriteString(t.Target)
 			if t.Inst != "" {
-				b.WriteString(" " + t.Inst)
+				b.WriteByte(' ')
+				b.WriteString(t.Inst)
 			}
 			b.WriteString("?>")
 		}
 	}
-	b.WriteString("</" + name + ">")
+	b.WriteString("</")
+	writeName(b, el.Space, el.Tag)
+	b.WriteByte('>')
 	return nil
+}
+
+// writeName writes prefix:local, or local alone, without building the string.
+func writeName(b *bytes.Buffer, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 // c14nEscape writes text or an attribute value with the character references

@@ -372,6 +372,19 @@ func text(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
+	// One text node, the usual case, is returned as it is, without a copy.
+	n, first := 0, ""
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			if n == 0 {
+				first = cd.Data
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return first
+	}
 	var b strings.Builder
 	for _, t := range el.Child {
 		if cd, ok := t.(*etree.CharData); ok {
@@ -426,29 +439,31 @@ func describePath(el *etree.Element) string {
 // prettyXML renders the tree indented for people. It writes from the tree directly,
 // leaving it untouched: etree's Indent rewrites the tree's whitespace and costs as much
 // as the signature check. Elements holding only text stay on one line; mixed content
-// (a comment inside a NameID) is shown as it is.
-func prettyXML(d *etree.Document) string {
+// (a comment inside a NameID) is shown as it is. size is the document's length, to
+// size the output once.
+func prettyXML(d *etree.Document, size int) string {
 	var b strings.Builder
-	b.Grow(4096)
+	b.Grow(size + size/2 + 256)
 	for _, t := range d.Child {
 		switch t := t.(type) {
 		case *etree.Element:
 			prettyElement(&b, t, 0)
 		case *etree.ProcInst:
-			b.WriteString("<?" + t.Target + " " + t.Inst + "?>\n")
+			b.WriteString("<?")
+			b.WriteString(t.Target)
+			b.WriteByte(' ')
+			b.WriteString(t.Inst)
+			b.WriteString("?>\n")
 		}
 	}
 	return b.String()
 }
 
 func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
-	indent := strings.Repeat("  ", depth)
-	b.WriteString(indent + "<" + el.FullTag())
-	for _, a := range el.Attr {
-		b.WriteString(" " + a.FullKey() + `="`)
-		escape(b, a.Value, true)
-		b.WriteByte('"')
+	for range depth {
+		b.WriteString("  ")
 	}
+	writeStartTag(b, el)
 	hasElem, hasText := false, false
 	for _, t := range el.Child {
 		switch t := t.(type) {
@@ -476,9 +491,39 @@ func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
 				prettyElement(b, c, depth+1)
 			}
 		}
-		b.WriteString(indent)
+		for range depth {
+			b.WriteString("  ")
+		}
 	}
-	b.WriteString("</" + el.FullTag() + ">\n")
+	writeEndTag(b, el)
+	b.WriteByte('\n')
+}
+
+// writeStartTag writes "<name attrs", without the closing bracket.
+func writeStartTag(b *strings.Builder, el *etree.Element) {
+	b.WriteByte('<')
+	writePrefixed(b, el.Space, el.Tag)
+	for _, a := range el.Attr {
+		b.WriteByte(' ')
+		writePrefixed(b, a.Space, a.Key)
+		b.WriteString(`="`)
+		escape(b, a.Value, true)
+		b.WriteByte('"')
+	}
+}
+
+func writeEndTag(b *strings.Builder, el *etree.Element) {
+	b.WriteString("</")
+	writePrefixed(b, el.Space, el.Tag)
+	b.WriteByte('>')
+}
+
+func writePrefixed(b *strings.Builder, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 // writeInline writes a token as it is, for content kept on one line.
@@ -487,19 +532,16 @@ func writeInline(b *strings.Builder, t etree.Token) {
 	case *etree.CharData:
 		escape(b, t.Data, false)
 	case *etree.Comment:
-		b.WriteString("<!--" + t.Data + "-->")
+		b.WriteString("<!--")
+		b.WriteString(t.Data)
+		b.WriteString("-->")
 	case *etree.Element:
-		b.WriteString("<" + t.FullTag())
-		for _, a := range t.Attr {
-			b.WriteString(" " + a.FullKey() + `="`)
-			escape(b, a.Value, true)
-			b.WriteByte('"')
-		}
+		writeStartTag(b, t)
 		b.WriteByte('>')
 		for _, c := range t.Child {
 			writeInline(b, c)
 		}
-		b.WriteString("</" + t.FullTag() + ">")
+		writeEndTag(b, t)
 	}
 }
 
