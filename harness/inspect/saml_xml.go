@@ -36,106 +36,135 @@ func (e *xmlSafetyError) Error() string { return e.msg }
 // would silently keep one), names that are not namespace-well-formed, and constructs
 // that encoding/xml does not round-trip (CVE-2020-29509/29510/29511: a name that
 // changes namespace between verification and reading). No tree exists for a refused
-// document.
+// document. The tokens come from xmlTokenizer, which yields what encoding/xml would,
+// or refuses.
 func parseXML(doc []byte) (*etree.Document, error) {
-	dec := xml.NewDecoder(bytes.NewReader(doc))
-	dec.Strict = true
-	dec.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
-		switch strings.ToLower(charset) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return input, nil
-		}
-		return nil, fmt.Errorf("the document declares encoding %q; SAML messages are UTF-8", charset)
-	}
+	return buildTree(newXMLTokenizer(doc))
+}
+
+func buildTree(src tokenSource) (*etree.Document, error) {
 	d := etree.NewDocument()
-	var stack []xml.Name
+	var stack []string // raw names of the open elements
 	cur := &d.Element
 	roots := 0
 	rt := roundTripper{cache: roundTripOK}
+	var t xmlToken
 	for {
-		tok, err := dec.RawToken()
+		err := src.next(&t)
 		if err == io.EOF {
 			break
+		}
+		if err == errDirective {
+			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
 		}
 		if err != nil {
 			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
 		}
-		switch t := tok.(type) {
-		case xml.Directive:
-			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			if len(stack) == 0 {
 				roots++
 				if roots > 1 {
 					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has more than one root element."}
 				}
 			}
-			stack = append(stack, t.Name)
+			stack = append(stack, t.raw)
 			if len(stack) > MaxXMLDepth {
 				return nil, &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
 			}
-			if !qname(t.Name) {
-				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
+			if !qname(t.name) {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", t.raw)}
 			}
-			for i, a := range t.Attr {
+			for i, a := range t.attrs {
 				if !qname(a.Name) {
-					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
+					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", a.raw, t.raw)}
 				}
-				for _, b := range t.Attr[:i] {
+				for _, b := range t.attrs[:i] {
 					if a.Name == b.Name {
-						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
+						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", t.raw, a.raw)}
 					}
 				}
 			}
-			if namespaced(t) {
-				if err := rt.check(t); err != nil {
+			if tokNamespaced(&t) {
+				if err := rt.check(&t); err != nil {
 					return nil, err
 				}
 			}
-			el := cur.CreateElement(rawName(t.Name))
-			for _, a := range t.Attr {
-				el.CreateAttr(rawName(a.Name), a.Value)
+			el := cur.CreateElement(t.raw)
+			for _, a := range t.attrs {
+				el.CreateAttr(a.raw, a.Value)
 			}
 			cur = el
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1] != t.Name {
-				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", rawName(t.Name))}
+		case tokEnd:
+			if len(stack) == 0 || stack[len(stack)-1] != t.raw {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", t.raw)}
 			}
 			// No round-trip check: the name equals the start tag's, already checked.
 			stack = stack[:len(stack)-1]
 			cur = cur.Parent()
-		case xml.CharData:
+		case tokText:
 			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) > 0 {
+				if len(bytes.TrimSpace(t.data)) > 0 {
 					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has text outside its root element."}
 				}
 				continue
 			}
-			s := string(t)
+			s := string(t.data)
 			cur.CreateText(s).SetData(s) // SetData marks whitespace-only text for Indent
-		case xml.Comment:
-			if err := rt.check(t); err != nil {
+		case tokComment, tokProcInst:
+			if err := rt.check(&t); err != nil {
 				return nil, err
 			}
 			if len(stack) > 0 {
-				cur.CreateComment(string(t))
-			}
-		case xml.ProcInst:
-			if err := rt.check(t); err != nil {
-				return nil, err
-			}
-			if len(stack) > 0 {
-				cur.CreateProcInst(t.Target, string(t.Inst))
+				if t.kind == tokComment {
+					cur.CreateComment(string(t.data))
+				} else {
+					cur.CreateProcInst(t.target, string(t.data))
+				}
 			}
 		}
 	}
 	if len(stack) != 0 {
-		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", rawName(stack[len(stack)-1]))}
+		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", stack[len(stack)-1])}
 	}
 	if roots == 0 {
 		return nil, &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
 	}
 	return d, nil
+}
+
+// tokNamespaced is namespaced for a token from a tokenSource, which parseXML has.
+func tokNamespaced(t *xmlToken) bool {
+	if t.name.Space != "" || !plainName(t.name.Local) {
+		return true
+	}
+	for _, a := range t.attrs {
+		if a.Name.Space != "" || a.Name.Local == "xmlns" || !plainName(a.Name.Local) {
+			return true
+		}
+	}
+	return false
+}
+
+// xmlTokenOf is t as the encoding/xml token it stands for, sharing no memory with it.
+func xmlTokenOf(t *xmlToken) xml.Token {
+	switch t.kind {
+	case tokStart:
+		s := xml.StartElement{Name: t.name, Attr: make([]xml.Attr, len(t.attrs))}
+		for i, a := range t.attrs {
+			s.Attr[i] = a.Attr
+		}
+		return s
+	case tokEnd:
+		return xml.EndElement{Name: t.name}
+	case tokText:
+		return xml.CharData(bytes.Clone(t.data))
+	case tokComment:
+		return xml.Comment(bytes.Clone(t.data))
+	case tokProcInst:
+		return xml.ProcInst{Target: t.target, Inst: bytes.Clone(t.data)}
+	}
+	return nil
 }
 
 // namespaced reports whether a start tag involves namespaces at all (a prefix or a
@@ -145,15 +174,11 @@ func parseXML(doc []byte) (*etree.Document, error) {
 // untouched. The check costs an encoder and a decoder per distinct tag; skipping the
 // plain ones halves the cost of parsing an Entra response.
 func namespaced(t xml.StartElement) bool {
-	if t.Name.Space != "" || !plainName(t.Name.Local) {
-		return true
-	}
+	tok := xmlToken{kind: tokStart, name: t.Name}
 	for _, a := range t.Attr {
-		if a.Name.Space != "" || a.Name.Local == "xmlns" || !plainName(a.Name.Local) {
-			return true
-		}
+		tok.attrs = append(tok.attrs, xmlAttr{Attr: a})
 	}
-	return false
+	return tokNamespaced(&tok)
 }
 
 func plainName(s string) bool {
@@ -235,17 +260,18 @@ type roundTripper struct {
 	seen  map[string]struct{} // passed in this document but not kept in cache
 }
 
-func (r *roundTripper) check(tok xml.Token) error {
-	r.key = appendTokenKey(r.key[:0], tok)
+func (r *roundTripper) check(t *xmlToken) error {
+	r.key = appendTokenKey(r.key[:0], t)
 	if r.cache.has(r.key) {
 		return nil
 	}
 	if _, ok := r.seen[string(r.key)]; ok {
 		return nil
 	}
+	tok := xmlTokenOf(t)
 	checked := tok
-	if t, ok := tok.(xml.StartElement); ok {
-		checked = skeleton(t)
+	if s, ok := tok.(xml.StartElement); ok {
+		checked = skeleton(s)
 	}
 	if err := validator.CheckToken(checked); err != nil {
 		var rt validator.XMLRoundtripError
@@ -267,14 +293,14 @@ func (r *roundTripper) check(tok xml.Token) error {
 // for a start tag its skeleton (names, and values of namespace declarations only).
 // Distinct checked tokens get distinct keys, which the shared cache depends on: a kind
 // byte, then every field ended by NUL, which no decoded XML name or text holds.
-func appendTokenKey(b []byte, tok xml.Token) []byte {
+func appendTokenKey(b []byte, t *xmlToken) []byte {
 	field := func(b []byte, s string) []byte { return append(append(b, s...), 0) }
-	switch t := tok.(type) {
-	case xml.StartElement:
+	switch t.kind {
+	case tokStart:
 		b = append(b, 'S')
-		b = field(b, t.Name.Space)
-		b = field(b, t.Name.Local)
-		for _, a := range t.Attr {
+		b = field(b, t.name.Space)
+		b = field(b, t.name.Local)
+		for _, a := range t.attrs {
 			b = field(b, a.Name.Space)
 			b = field(b, a.Name.Local)
 			if isNSDecl(a.Name) {
@@ -282,13 +308,13 @@ func appendTokenKey(b []byte, tok xml.Token) []byte {
 			}
 			b = append(b, 0)
 		}
-	case xml.Comment:
+	case tokComment:
 		b = append(b, 'C')
-		b = append(b, t...)
-	case xml.ProcInst:
+		b = append(b, t.data...)
+	case tokProcInst:
 		b = append(b, 'P')
-		b = field(b, t.Target)
-		b = append(b, t.Inst...)
+		b = field(b, t.target)
+		b = append(b, t.data...)
 	}
 	return b
 }
