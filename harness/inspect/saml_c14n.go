@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -130,17 +130,12 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 	// Namespace nodes to render: those visibly utilized by the element or its
 	// attributes, and those named in the InclusiveNamespaces list, unless an output
 	// ancestor already rendered the same binding.
-	var prefixes []string
-	want := func(p string) {
-		for _, q := range prefixes {
-			if q == p {
-				return
-			}
-		}
-		prefixes = append(prefixes, p)
-	}
-	want(el.Space)
-	var attrs []c14nAttr
+	// Fixed buffers keep the usual element (a few attributes and prefixes) off the heap.
+	var prefixBuf [8]string
+	var attrBuf [8]c14nAttr
+	var declBuf [4]nsBinding
+	prefixes := addUnique(prefixBuf[:0], el.Space)
+	attrs := attrBuf[:0]
 	for _, a := range el.Attr {
 		if _, isDecl := nsDecl(a); isDecl {
 			continue
@@ -151,17 +146,17 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			if uri, ok = scope.lookup(a.Space); !ok {
 				return fmt.Errorf("the attribute %s:%s uses an undeclared prefix", a.Space, a.Key)
 			}
-			want(a.Space)
+			prefixes = addUnique(prefixes, a.Space)
 		}
 		attrs = append(attrs, c14nAttr{uri: uri, space: a.Space, local: a.Key, value: a.Value})
 	}
 	for _, p := range c.inclusive {
 		if _, ok := scope.lookup(p); ok {
-			want(p)
+			prefixes = addUnique(prefixes, p)
 		}
 	}
-	sort.Strings(prefixes) // "" (the default namespace) sorts first, as c14n requires
-	var decls []nsBinding
+	slices.Sort(prefixes) // "" (the default namespace) sorts first, as c14n requires
+	decls := declBuf[:0]
 	for _, p := range prefixes {
 		if p == "xml" {
 			continue
@@ -176,11 +171,11 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 		decls = append(decls, nsBinding{prefix: p, uri: uri})
 		rendered = &nsBinding{prefix: p, uri: uri, next: rendered}
 	}
-	sort.Slice(attrs, func(i, j int) bool {
-		if attrs[i].uri != attrs[j].uri {
-			return attrs[i].uri < attrs[j].uri
+	slices.SortFunc(attrs, func(a, b c14nAttr) int {
+		if c := strings.Compare(a.uri, b.uri); c != 0 {
+			return c
 		}
-		return attrs[i].local < attrs[j].local
+		return strings.Compare(a.local, b.local)
 	})
 
 	b := &c.buf
@@ -237,6 +232,14 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 	return nil
 }
 
+// addUnique appends p to list unless it is there already.
+func addUnique(list []string, p string) []string {
+	if slices.Contains(list, p) {
+		return list
+	}
+	return append(list, p)
+}
+
 // writeName writes prefix:local, or local alone, without building the string.
 func writeName(b *bytes.Buffer, prefix, local string) {
 	if prefix != "" {
@@ -249,15 +252,20 @@ func writeName(b *bytes.Buffer, prefix, local string) {
 // c14nEscape writes text or an attribute value with the character references
 // canonical XML prescribes.
 func c14nEscape(b *bytes.Buffer, s string, attr bool) {
-	special := "&<>\r"
+	special := &c14nTextSpecial
 	if attr {
-		special = "&<\"\t\n\r"
+		special = &c14nAttrSpecial
 	}
-	if !strings.ContainsAny(s, special) {
+	i := 0
+	for i < len(s) && !special[s[i]] {
+		i++
+	}
+	if i == len(s) {
 		b.WriteString(s)
 		return
 	}
-	for _, r := range s {
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
 		switch {
 		case r == '&':
 			b.WriteString("&amp;")
@@ -278,3 +286,17 @@ func c14nEscape(b *bytes.Buffer, s string, attr bool) {
 		}
 	}
 }
+
+// byteSet marks the bytes of chars, for scanning text without strings.ContainsAny's
+// per-call set building.
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
+}
+
+var (
+	c14nTextSpecial = byteSet("&<>\r")
+	c14nAttrSpecial = byteSet("&<\"\t\n\r")
+)

@@ -571,13 +571,20 @@ func writeInline(b *strings.Builder, t etree.Token) {
 	}
 }
 
+var prettySpecial = byteSet("&<>\"\n\t\r")
+
 // escape writes s as XML text or, with attr, as an attribute value.
 func escape(b *strings.Builder, s string, attr bool) {
-	if !strings.ContainsAny(s, "&<>\"\n\t\r") {
+	i := 0
+	for i < len(s) && !prettySpecial[s[i]] {
+		i++
+	}
+	if i == len(s) {
 		b.WriteString(s)
 		return
 	}
-	for _, r := range s {
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
 		switch {
 		case r == '&':
 			b.WriteString("&amp;")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -65,12 +66,42 @@ type xmlTokenizer struct {
 	closing  bool // the previous start tag was empty: its end tag comes next
 	closeRaw string
 	closeN   xml.Name
-	buf      []byte            // unescaped text
-	names    map[string]string // interned names: a message repeats a few dozen
+	buf      []byte // unescaped text
 }
 
 func newXMLTokenizer(doc []byte) *xmlTokenizer {
-	return &xmlTokenizer{doc: doc, names: make(map[string]string, 64)}
+	return &xmlTokenizer{doc: doc}
+}
+
+// internedNames holds element and attribute names for the whole process: SAML
+// messages use the same hundred or so, so steady-state parsing allocates none. Like
+// roundTripOK it stops adding when full, which only a stream of made-up names fills.
+var internedNames = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: make(map[string]string)}
+
+const (
+	internMax     = 4096
+	internNameMax = 64
+)
+
+func internName(b []byte) string {
+	internedNames.RLock()
+	s, ok := internedNames.m[string(b)]
+	internedNames.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	if len(b) <= internNameMax {
+		internedNames.Lock()
+		if len(internedNames.m) < internMax {
+			internedNames.m[s] = s
+		}
+		internedNames.Unlock()
+	}
+	return s
 }
 
 // syntaxError builds the error encoding/xml would, with the line of the offset.
@@ -401,12 +432,7 @@ func (z *xmlTokenizer) qname(q int) (raw string, name xml.Name, end int, err err
 	case colon == q-1:
 		return "", name, q, z.syntaxError(q, "invalid XML name: the local name after the colon is missing or does not start with a letter or _")
 	}
-	b := doc[start:q]
-	s, ok := z.names[string(b)]
-	if !ok {
-		s = string(b)
-		z.names[s] = s
-	}
+	s := internName(doc[start:q])
 	if colon < 0 {
 		return s, xml.Name{Local: s}, q, nil
 	}
