@@ -58,8 +58,11 @@ var errDirective = errors.New("xml: directive")
 // XML forbids, invalid UTF-8 or forbidden characters anywhere (encoding/xml does not
 // check comments and processing instructions), an XML declaration anywhere but at
 // the very start or declaring other than version 1.0 in UTF-8 or ASCII, and an
-// unterminated anything. It works on the bytes directly: encoding/xml reads each byte
-// through an interface call and costs more than the signature check.
+// unterminated anything. Like encoding/xml, and unlike XML's attribute-value
+// normalisation, it leaves tabs and newlines in attribute values as they are: the tree
+// must be the one every encoding/xml-based verifier (goxmldsig, crewjam/saml) builds.
+// It works on the bytes directly: encoding/xml reads each byte through an interface
+// call and costs more than the signature check.
 type xmlTokenizer struct {
 	doc      []byte
 	pos      int
@@ -440,7 +443,8 @@ func (z *xmlTokenizer) qname(q int) (raw string, name xml.Name, end int, err err
 	return s, xml.Name{Space: s[:i], Local: s[i+1:]}, q, nil
 }
 
-// textClass classifies bytes for text scanning: 0 plain, 1 needs attention.
+// textClass marks the bytes text scanning must look at: markup, references, line
+// ends, quotes, control characters and the start of multi-byte characters.
 var textClass = func() (c [256]bool) {
 	for i := 0; i < 0x20; i++ {
 		c[i] = true

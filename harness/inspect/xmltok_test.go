@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -397,4 +398,27 @@ func TestTokenizerMatchesEncodingXMLRandom(t *testing.T) {
 		t.Errorf("the tokenizer accepted %d of %d random documents, want at least %d", accepted, n, n/20)
 	}
 	t.Logf("%d of %d random documents accepted", accepted, n)
+}
+
+// The name and round-trip caches are shared by every parse: under -race this shows
+// concurrent parses, adding and reading at once, are safe.
+func TestParseXMLConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				doc := fmt.Sprintf(`<p%d:a xmlns:p%d="urn:x" b%d="1"><!--c%d--><?pi%d x?><c/></p%d:a>`, g, g, i, i, i, g)
+				if _, err := parseXML([]byte(doc)); err != nil {
+					errs <- fmt.Errorf("parseXML(%q) = %v", doc, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
