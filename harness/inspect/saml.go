@@ -79,7 +79,7 @@ func inspectSAML(doc []byte, in *InputInfo, opts *Options) *Report {
 			fmt.Sprintf("The XML root element is <%s> in namespace %q, which is not a SAML 2.0 message or metadata.", root.Tag, root.NamespaceURI()),
 			"Give a SAML Response, Assertion, AuthnRequest, LogoutRequest, LogoutResponse or EntityDescriptor.")
 	}
-	r.Pretty = prettyXML(d)
+	r.Pretty = prettyXML(d, len(doc))
 	return r
 }
 
@@ -229,15 +229,15 @@ func anyInvalid(checks []*sigCheck) bool {
 // of the message or of its assertion. Entra never produces any of these.
 func wrappingEvidence(root *etree.Element) []string {
 	var why []string
-	ids := map[string]string{}
+	ids := map[string]*etree.Element{}
 	var walk func(el *etree.Element, depth int)
 	walk = func(el *etree.Element, depth int) {
 		for _, a := range el.Attr {
 			if a.Space == "" && (a.Key == "ID" || a.Key == "Id" || a.Key == "id") {
 				if prev, dup := ids[a.Value]; dup {
-					why = append(why, fmt.Sprintf("the ID %q is used by both %s and %s", a.Value, prev, describePath(el)))
+					why = append(why, fmt.Sprintf("the ID %q is used by both %s and %s", a.Value, describePath(prev), describePath(el)))
 				} else {
-					ids[a.Value] = describePath(el)
+					ids[a.Value] = el
 				}
 			}
 		}
@@ -259,8 +259,10 @@ func wrappingEvidence(root *etree.Element) []string {
 		if is(el, nsAssertion, "EncryptedAssertion") {
 			return // ciphertext: its KeyInfo legitimately holds ds elements
 		}
-		for _, c := range el.ChildElements() {
-			walk(c, depth+1)
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				walk(c, depth+1)
+			}
 		}
 	}
 	walk(root, 0)
@@ -397,15 +399,20 @@ func readAssertion(r *Report, src, orig *etree.Element) {
 
 // findAll returns every descendant of el named ns:tag.
 func findAll(el *etree.Element, ns, tag string) []*etree.Element {
-	var out []*etree.Element
 	if el == nil {
 		return nil
 	}
-	for _, c := range el.ChildElements() {
-		if is(c, ns, tag) {
-			out = append(out, c)
+	return appendAll(nil, el, ns, tag)
+}
+
+func appendAll(out []*etree.Element, el *etree.Element, ns, tag string) []*etree.Element {
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			if is(c, ns, tag) {
+				out = append(out, c)
+			}
+			out = appendAll(out, c, ns, tag)
 		}
-		out = append(out, findAll(c, ns, tag)...)
 	}
 	return out
 }

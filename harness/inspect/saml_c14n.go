@@ -3,8 +3,10 @@ package inspect
 import (
 	"bytes"
 	"fmt"
-	"sort"
+	"io"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -36,6 +38,43 @@ func (b *nsBinding) lookup(prefix string) (string, bool) {
 // straight from the tree: no copy, and the tree is not modified, so the element
 // verified is the very element read afterwards.
 func excC14N(el, skip *etree.Element, inclusive string) ([]byte, error) {
+	c := &c14nWriter{}
+	c.buf.Grow(4096)
+	if err := c.run(el, skip, inclusive); err != nil {
+		return nil, err
+	}
+	return c.buf.Bytes(), nil
+}
+
+// c14nFlushAt is how much canonical output writeExcC14N buffers before passing it on.
+const c14nFlushAt = 4096
+
+var c14nWriters = sync.Pool{New: func() any {
+	c := &c14nWriter{}
+	c.buf.Grow(2 * c14nFlushAt)
+	return c
+}}
+
+// writeExcC14N writes the same canonical form as excC14N to w (a digest) in pieces, so
+// a signed element is hashed without holding its whole canonical form in memory.
+func writeExcC14N(w io.Writer, el, skip *etree.Element, inclusive string) error {
+	c := c14nWriters.Get().(*c14nWriter)
+	defer func() {
+		if c.buf.Cap() > 16*c14nFlushAt {
+			return // one huge text node; do not keep its buffer
+		}
+		c.buf.Reset()
+		c.out, c.skip, c.inclusive = nil, nil, c.inclusive[:0]
+		c14nWriters.Put(c)
+	}()
+	c.out = w
+	if err := c.run(el, skip, inclusive); err != nil {
+		return err
+	}
+	return c.flush()
+}
+
+func (c *c14nWriter) run(el, skip *etree.Element, inclusive string) error {
 	var scope *nsBinding
 	var ancestors []*etree.Element
 	for p := el.Parent(); p != nil; p = p.Parent() {
@@ -44,19 +83,24 @@ func excC14N(el, skip *etree.Element, inclusive string) ([]byte, error) {
 	for i := len(ancestors) - 1; i >= 0; i-- {
 		scope = declare(scope, ancestors[i])
 	}
-	var incl []string
 	for _, p := range strings.Fields(inclusive) {
 		if p == "#default" {
 			p = ""
 		}
-		incl = append(incl, p)
+		c.inclusive = append(c.inclusive, p)
 	}
-	c := &c14nWriter{skip: skip, inclusive: incl}
-	c.buf.Grow(4096)
-	if err := c.element(el, scope, nil); err != nil {
-		return nil, err
+	c.skip = skip
+	return c.element(el, scope, nil)
+}
+
+// flush passes buffered output on when writing to out.
+func (c *c14nWriter) flush() error {
+	if c.out == nil || c.buf.Len() == 0 {
+		return nil
 	}
-	return c.buf.Bytes(), nil
+	_, err := c.out.Write(c.buf.Bytes())
+	c.buf.Reset()
+	return err
 }
 
 // declare returns scope extended with the namespace declarations on el.
@@ -71,12 +115,13 @@ func declare(scope *nsBinding, el *etree.Element) *nsBinding {
 
 type c14nWriter struct {
 	buf       bytes.Buffer
+	out       io.Writer // nil: the whole form stays in buf
 	skip      *etree.Element
 	inclusive []string
 }
 
 type c14nAttr struct {
-	uri, local, name, value string
+	uri, space, local, value string
 }
 
 func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) error {
@@ -85,17 +130,12 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 	// Namespace nodes to render: those visibly utilized by the element or its
 	// attributes, and those named in the InclusiveNamespaces list, unless an output
 	// ancestor already rendered the same binding.
-	var prefixes []string
-	want := func(p string) {
-		for _, q := range prefixes {
-			if q == p {
-				return
-			}
-		}
-		prefixes = append(prefixes, p)
-	}
-	want(el.Space)
-	var attrs []c14nAttr
+	// Fixed buffers keep the usual element (a few attributes and prefixes) off the heap.
+	var prefixBuf [8]string
+	var attrBuf [8]c14nAttr
+	var declBuf [4]nsBinding
+	prefixes := addUnique(prefixBuf[:0], el.Space)
+	attrs := attrBuf[:0]
 	for _, a := range el.Attr {
 		if _, isDecl := nsDecl(a); isDecl {
 			continue
@@ -106,17 +146,17 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			if uri, ok = scope.lookup(a.Space); !ok {
 				return fmt.Errorf("the attribute %s:%s uses an undeclared prefix", a.Space, a.Key)
 			}
-			want(a.Space)
+			prefixes = addUnique(prefixes, a.Space)
 		}
-		attrs = append(attrs, c14nAttr{uri: uri, local: a.Key, name: a.FullKey(), value: a.Value})
+		attrs = append(attrs, c14nAttr{uri: uri, space: a.Space, local: a.Key, value: a.Value})
 	}
 	for _, p := range c.inclusive {
 		if _, ok := scope.lookup(p); ok {
-			want(p)
+			prefixes = addUnique(prefixes, p)
 		}
 	}
-	sort.Strings(prefixes) // "" (the default namespace) sorts first, as c14n requires
-	var decls []nsBinding
+	slices.Sort(prefixes) // "" (the default namespace) sorts first, as c14n requires
+	decls := declBuf[:0]
 	for _, p := range prefixes {
 		if p == "xml" {
 			continue
@@ -131,28 +171,31 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 		decls = append(decls, nsBinding{prefix: p, uri: uri})
 		rendered = &nsBinding{prefix: p, uri: uri, next: rendered}
 	}
-	sort.Slice(attrs, func(i, j int) bool {
-		if attrs[i].uri != attrs[j].uri {
-			return attrs[i].uri < attrs[j].uri
+	slices.SortFunc(attrs, func(a, b c14nAttr) int {
+		if c := strings.Compare(a.uri, b.uri); c != 0 {
+			return c
 		}
-		return attrs[i].local < attrs[j].local
+		return strings.Compare(a.local, b.local)
 	})
 
 	b := &c.buf
-	name := el.FullTag()
 	b.WriteByte('<')
-	b.WriteString(name)
+	writeName(b, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
 			b.WriteString(` xmlns="`)
 		} else {
-			b.WriteString(" xmlns:" + d.prefix + `="`)
+			b.WriteString(" xmlns:")
+			b.WriteString(d.prefix)
+			b.WriteString(`="`)
 		}
 		c14nEscape(b, d.uri, true)
 		b.WriteByte('"')
 	}
 	for _, a := range attrs {
-		b.WriteString(" " + a.name + `="`)
+		b.WriteByte(' ')
+		writeName(b, a.space, a.local)
+		b.WriteString(`="`)
 		c14nEscape(b, a.value, true)
 		b.WriteByte('"')
 	}
@@ -166,32 +209,63 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			if err := c.element(t, scope, rendered); err != nil {
 				return err
 			}
+			if c.buf.Len() >= c14nFlushAt {
+				if err := c.flush(); err != nil {
+					return err
+				}
+			}
 		case *etree.CharData:
 			c14nEscape(b, t.Data, false)
 		case *etree.ProcInst:
-			b.WriteString("<?" + t.Target)
+			b.WriteString("<?")
+			b.WriteString(t.Target)
 			if t.Inst != "" {
-				b.WriteString(" " + t.Inst)
+				b.WriteByte(' ')
+				b.WriteString(t.Inst)
 			}
 			b.WriteString("?>")
 		}
 	}
-	b.WriteString("</" + name + ">")
+	b.WriteString("</")
+	writeName(b, el.Space, el.Tag)
+	b.WriteByte('>')
 	return nil
+}
+
+// addUnique appends p to list unless it is there already.
+func addUnique(list []string, p string) []string {
+	if slices.Contains(list, p) {
+		return list
+	}
+	return append(list, p)
+}
+
+// writeName writes prefix:local, or local alone, without building the string.
+func writeName(b *bytes.Buffer, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 // c14nEscape writes text or an attribute value with the character references
 // canonical XML prescribes.
 func c14nEscape(b *bytes.Buffer, s string, attr bool) {
-	special := "&<>\r"
+	special := &c14nTextSpecial
 	if attr {
-		special = "&<\"\t\n\r"
+		special = &c14nAttrSpecial
 	}
-	if !strings.ContainsAny(s, special) {
+	i := 0
+	for i < len(s) && !special[s[i]] {
+		i++
+	}
+	if i == len(s) {
 		b.WriteString(s)
 		return
 	}
-	for _, r := range s {
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
 		switch {
 		case r == '&':
 			b.WriteString("&amp;")
@@ -212,3 +286,17 @@ func c14nEscape(b *bytes.Buffer, s string, attr bool) {
 		}
 	}
 }
+
+// byteSet marks the bytes of chars, for scanning text without strings.ContainsAny's
+// per-call set building.
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
+}
+
+var (
+	c14nTextSpecial = byteSet("&<>\r")
+	c14nAttrSpecial = byteSet("&<\"\t\n\r")
+)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -221,7 +222,11 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		return sc
 	}
 	var signedInfo, sigValue, keyInfo *etree.Element
-	for _, c := range sig.ChildElements() {
+	for _, t := range sig.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if c.NamespaceURI() != nsDSig {
 			sc.err = fmt.Sprintf("the Signature contains a foreign element <%s>", c.Tag)
 			return sc
@@ -330,13 +335,11 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		return sc
 	}
 
-	signedBytes, err := excC14N(el, sig, inclusivePrefixes(transforms[1]))
-	if err != nil {
+	h := dm.hash.New()
+	if err := writeExcC14N(h, el, sig, inclusivePrefixes(transforms[1])); err != nil {
 		sc.err = fmt.Sprintf("the %s cannot be canonicalized: %v", what, err)
 		return sc
 	}
-	h := dm.hash.New()
-	h.Write(signedBytes)
 	if subtle.ConstantTimeCompare(h.Sum(nil), want) != 1 {
 		sc.err = fmt.Sprintf("the digest of the %s does not match the signed DigestValue: its content was changed after signing", what)
 		return sc
@@ -348,16 +351,21 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 // exactlyOnce checks that el's child elements are the named XML-DSig elements, each
 // once: a duplicate would let two verifiers read different values from one signature.
 func exactlyOnce(el *etree.Element, tags ...string) string {
-	seen := map[string]int{}
-	for _, c := range el.ChildElements() {
-		if c.NamespaceURI() != nsDSig || !contains(tags, c.Tag) {
+	seen := make([]int, len(tags))
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		i := slices.Index(tags, c.Tag)
+		if i < 0 || c.NamespaceURI() != nsDSig {
 			return fmt.Sprintf("contains an unexpected <%s> element", c.Tag)
 		}
-		seen[c.Tag]++
+		seen[i]++
 	}
-	for _, t := range tags {
-		if seen[t] != 1 {
-			return fmt.Sprintf("has %d <%s> elements, not one", seen[t], t)
+	for i, t := range tags {
+		if seen[i] != 1 {
+			return fmt.Sprintf("has %d <%s> elements, not one", seen[i], t)
 		}
 	}
 	return ""

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 	validator "github.com/mattermost/xml-roundtrip-validator"
@@ -35,106 +36,135 @@ func (e *xmlSafetyError) Error() string { return e.msg }
 // would silently keep one), names that are not namespace-well-formed, and constructs
 // that encoding/xml does not round-trip (CVE-2020-29509/29510/29511: a name that
 // changes namespace between verification and reading). No tree exists for a refused
-// document.
+// document. The tokens come from xmlTokenizer, which yields what encoding/xml would,
+// or refuses.
 func parseXML(doc []byte) (*etree.Document, error) {
-	dec := xml.NewDecoder(bytes.NewReader(doc))
-	dec.Strict = true
-	dec.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
-		switch strings.ToLower(charset) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return input, nil
-		}
-		return nil, fmt.Errorf("the document declares encoding %q; SAML messages are UTF-8", charset)
-	}
+	return buildTree(newXMLTokenizer(doc))
+}
+
+func buildTree(src tokenSource) (*etree.Document, error) {
 	d := etree.NewDocument()
-	var stack []xml.Name
+	var stack []string // raw names of the open elements
 	cur := &d.Element
 	roots := 0
-	checked := map[string]bool{}
+	rt := roundTripper{cache: roundTripOK}
+	var t xmlToken
 	for {
-		tok, err := dec.RawToken()
+		err := src.next(&t)
 		if err == io.EOF {
 			break
+		}
+		if err == errDirective {
+			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
 		}
 		if err != nil {
 			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
 		}
-		switch t := tok.(type) {
-		case xml.Directive:
-			return nil, &xmlSafetyError{CodeXMLDoctype, "The XML carries a DOCTYPE or other <!…> declaration, which no SAML message needs; it was refused without parsing because it is how entity-expansion (billion laughs) and external-entity (XXE) attacks are delivered."}
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			if len(stack) == 0 {
 				roots++
 				if roots > 1 {
 					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has more than one root element."}
 				}
 			}
-			stack = append(stack, t.Name)
+			stack = append(stack, t.raw)
 			if len(stack) > MaxXMLDepth {
 				return nil, &xmlSafetyError{CodeXMLTooDeep, fmt.Sprintf("The XML nests elements more than %d deep (Entra's responses nest 7 deep); refused as a resource-exhaustion attempt.", MaxXMLDepth)}
 			}
-			if !qname(t.Name) {
-				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", rawName(t.Name))}
+			if !qname(t.name) {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", t.raw)}
 			}
-			for i, a := range t.Attr {
+			for i, a := range t.attrs {
 				if !qname(a.Name) {
-					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", rawName(a.Name), rawName(t.Name))}
+					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", a.raw, t.raw)}
 				}
-				for _, b := range t.Attr[:i] {
+				for _, b := range t.attrs[:i] {
 					if a.Name == b.Name {
-						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", rawName(t.Name), rawName(a.Name))}
+						return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element <%s> repeats the attribute %s; a parser would keep only one of them, so the document is refused.", t.raw, a.raw)}
 					}
 				}
 			}
-			if namespaced(t) {
-				if err := roundTrips(skeleton(t), checked); err != nil {
+			if tokNamespaced(&t) {
+				if err := rt.check(&t); err != nil {
 					return nil, err
 				}
 			}
-			el := cur.CreateElement(rawName(t.Name))
-			for _, a := range t.Attr {
-				el.CreateAttr(rawName(a.Name), a.Value)
+			el := cur.CreateElement(t.raw)
+			for _, a := range t.attrs {
+				el.CreateAttr(a.raw, a.Value)
 			}
 			cur = el
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1] != t.Name {
-				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", rawName(t.Name))}
+		case tokEnd:
+			if len(stack) == 0 || stack[len(stack)-1] != t.raw {
+				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML is not well-formed: </%s> does not close the open element.", t.raw)}
 			}
 			// No round-trip check: the name equals the start tag's, already checked.
 			stack = stack[:len(stack)-1]
 			cur = cur.Parent()
-		case xml.CharData:
+		case tokText:
 			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) > 0 {
+				if len(bytes.TrimSpace(t.data)) > 0 {
 					return nil, &xmlSafetyError{CodeInputMalformed, "The XML has text outside its root element."}
 				}
 				continue
 			}
-			s := string(t)
+			s := string(t.data)
 			cur.CreateText(s).SetData(s) // SetData marks whitespace-only text for Indent
-		case xml.Comment:
-			if err := roundTrips(t, checked); err != nil {
+		case tokComment, tokProcInst:
+			if err := rt.check(&t); err != nil {
 				return nil, err
 			}
 			if len(stack) > 0 {
-				cur.CreateComment(string(t))
-			}
-		case xml.ProcInst:
-			if err := roundTrips(t, checked); err != nil {
-				return nil, err
-			}
-			if len(stack) > 0 {
-				cur.CreateProcInst(t.Target, string(t.Inst))
+				if t.kind == tokComment {
+					cur.CreateComment(string(t.data))
+				} else {
+					cur.CreateProcInst(t.target, string(t.data))
+				}
 			}
 		}
 	}
 	if len(stack) != 0 {
-		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", rawName(stack[len(stack)-1]))}
+		return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML ends before <%s> is closed (truncated input?).", stack[len(stack)-1])}
 	}
 	if roots == 0 {
 		return nil, &xmlSafetyError{CodeInputMalformed, "The input holds no XML element."}
 	}
 	return d, nil
+}
+
+// tokNamespaced is namespaced for a token from a tokenSource, which parseXML has.
+func tokNamespaced(t *xmlToken) bool {
+	if t.name.Space != "" || !plainName(t.name.Local) {
+		return true
+	}
+	for _, a := range t.attrs {
+		if a.Name.Space != "" || a.Name.Local == "xmlns" || !plainName(a.Name.Local) {
+			return true
+		}
+	}
+	return false
+}
+
+// xmlTokenOf is t as the encoding/xml token it stands for, sharing no memory with it.
+func xmlTokenOf(t *xmlToken) xml.Token {
+	switch t.kind {
+	case tokStart:
+		s := xml.StartElement{Name: t.name, Attr: make([]xml.Attr, len(t.attrs))}
+		for i, a := range t.attrs {
+			s.Attr[i] = a.Attr
+		}
+		return s
+	case tokEnd:
+		return xml.EndElement{Name: t.name}
+	case tokText:
+		return xml.CharData(bytes.Clone(t.data))
+	case tokComment:
+		return xml.Comment(bytes.Clone(t.data))
+	case tokProcInst:
+		return xml.ProcInst{Target: t.target, Inst: bytes.Clone(t.data)}
+	}
+	return nil
 }
 
 // namespaced reports whether a start tag involves namespaces at all (a prefix or a
@@ -144,15 +174,11 @@ func parseXML(doc []byte) (*etree.Document, error) {
 // untouched. The check costs an encoder and a decoder per distinct tag; skipping the
 // plain ones halves the cost of parsing an Entra response.
 func namespaced(t xml.StartElement) bool {
-	if t.Name.Space != "" || !plainName(t.Name.Local) {
-		return true
-	}
+	tok := xmlToken{kind: tokStart, name: t.Name}
 	for _, a := range t.Attr {
-		if a.Name.Space != "" || a.Name.Local == "xmlns" || !plainName(a.Name.Local) {
-			return true
-		}
+		tok.attrs = append(tok.attrs, xmlAttr{Attr: a})
 	}
-	return false
+	return tokNamespaced(&tok)
 }
 
 func plainName(s string) bool {
@@ -176,49 +202,125 @@ func skeleton(t xml.StartElement) xml.StartElement {
 	s := xml.StartElement{Name: t.Name, Attr: make([]xml.Attr, len(t.Attr))}
 	for i, a := range t.Attr {
 		s.Attr[i] = xml.Attr{Name: a.Name}
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+		if isNSDecl(a.Name) {
 			s.Attr[i].Value = a.Value
 		}
 	}
 	return s
 }
 
-// roundTrips applies the xml-roundtrip-validator token check (the one crewjam/saml runs
-// on every message) to one token, once per distinct token: the check builds an encoder
-// and a decoder each time, and a response repeats the same few tags. Text is left out:
+// roundTripOK holds the keys of tokens that passed the round-trip check, for the whole
+// process: the check is a pure function of the key (see appendTokenKey), so a pass
+// holds for every later document. Real SAML messages use a few hundred distinct tags
+// at most; the bound only stops a stream of distinct hostile tags from growing memory,
+// and past it checks simply run every time.
+var roundTripOK = newPassCache(4096, 1024)
+
+// passCache is a bounded, concurrency-safe set of keys: it stops adding when full and
+// never evicts, so a key once in stays in.
+type passCache struct {
+	mu      sync.RWMutex
+	m       map[string]struct{}
+	max     int
+	keySize int // longer keys (long comments) are not kept
+}
+
+func newPassCache(max, keySize int) *passCache {
+	return &passCache{m: make(map[string]struct{}), max: max, keySize: keySize}
+}
+
+func (c *passCache) has(key []byte) bool {
+	c.mu.RLock()
+	_, ok := c.m[string(key)] // no allocation: the conversion is only a lookup
+	c.mu.RUnlock()
+	return ok
+}
+
+// add stores key unless the cache is full or key too long; it reports whether it did.
+func (c *passCache) add(key []byte) bool {
+	if len(key) > c.keySize {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		return false
+	}
+	c.m[string(key)] = struct{}{}
+	return true
+}
+
+// roundTripper applies the xml-roundtrip-validator token check (the one crewjam/saml
+// runs on every message) once per distinct token: the check builds an encoder and a
+// decoder each time, and messages repeat the same few tags. Text is left out:
 // encoding/xml escapes and unescapes character data faithfully.
-func roundTrips(tok xml.Token, checked map[string]bool) error {
-	key := tokenKey(tok)
-	if checked[key] {
+type roundTripper struct {
+	cache *passCache
+	key   []byte
+	seen  map[string]struct{} // passed in this document but not kept in cache
+}
+
+func (r *roundTripper) check(t *xmlToken) error {
+	r.key = appendTokenKey(r.key[:0], t)
+	if r.cache.has(r.key) {
 		return nil
 	}
-	checked[key] = true
-	if err := validator.CheckToken(tok); err != nil {
+	if _, ok := r.seen[string(r.key)]; ok {
+		return nil
+	}
+	tok := xmlTokenOf(t)
+	checked := tok
+	if s, ok := tok.(xml.StartElement); ok {
+		checked = skeleton(s)
+	}
+	if err := validator.CheckToken(checked); err != nil {
 		var rt validator.XMLRoundtripError
 		if errors.As(err, &rt) {
 			return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that changes meaning when re-parsed (%s); such names are used to make a signature check and the claim reader see different elements, so the document is refused.", describeToken(tok))}
 		}
 		return &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The XML contains a construct that cannot be re-encoded (%s), so the document is refused.", describeToken(tok))}
 	}
+	if !r.cache.add(r.key) {
+		if r.seen == nil {
+			r.seen = make(map[string]struct{})
+		}
+		r.seen[string(r.key)] = struct{}{}
+	}
 	return nil
 }
 
-func tokenKey(tok xml.Token) string {
-	var b strings.Builder
-	switch t := tok.(type) {
-	case xml.StartElement:
-		b.WriteString("<" + t.Name.Space + ":" + t.Name.Local)
-		for _, a := range t.Attr {
-			b.WriteString(" " + a.Name.Space + ":" + a.Name.Local + "=" + a.Value + "\x00")
+// appendTokenKey appends a key that identifies what the round-trip check sees of tok:
+// for a start tag its skeleton (names, and values of namespace declarations only).
+// Distinct checked tokens get distinct keys, which the shared cache depends on: a kind
+// byte, then every field ended by NUL, which no decoded XML name or text holds.
+func appendTokenKey(b []byte, t *xmlToken) []byte {
+	field := func(b []byte, s string) []byte { return append(append(b, s...), 0) }
+	switch t.kind {
+	case tokStart:
+		b = append(b, 'S')
+		b = field(b, t.name.Space)
+		b = field(b, t.name.Local)
+		for _, a := range t.attrs {
+			b = field(b, a.Name.Space)
+			b = field(b, a.Name.Local)
+			if isNSDecl(a.Name) {
+				b = append(b, a.Value...)
+			}
+			b = append(b, 0)
 		}
-	case xml.EndElement:
-		b.WriteString("</" + t.Name.Space + ":" + t.Name.Local)
-	case xml.Comment:
-		b.WriteString("<!--" + string(t))
-	case xml.ProcInst:
-		b.WriteString("<?" + t.Target + " " + string(t.Inst))
+	case tokComment:
+		b = append(b, 'C')
+		b = append(b, t.data...)
+	case tokProcInst:
+		b = append(b, 'P')
+		b = field(b, t.target)
+		b = append(b, t.data...)
 	}
-	return b.String()
+	return b
+}
+
+func isNSDecl(n xml.Name) bool {
+	return n.Space == "xmlns" || (n.Space == "" && n.Local == "xmlns")
 }
 
 func describeToken(tok xml.Token) string {
@@ -296,6 +398,19 @@ func text(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
+	// One text node, the usual case, is returned as it is, without a copy.
+	n, first := 0, ""
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			if n == 0 {
+				first = cd.Data
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return first
+	}
 	var b strings.Builder
 	for _, t := range el.Child {
 		if cd, ok := t.(*etree.CharData); ok {
@@ -350,29 +465,31 @@ func describePath(el *etree.Element) string {
 // prettyXML renders the tree indented for people. It writes from the tree directly,
 // leaving it untouched: etree's Indent rewrites the tree's whitespace and costs as much
 // as the signature check. Elements holding only text stay on one line; mixed content
-// (a comment inside a NameID) is shown as it is.
-func prettyXML(d *etree.Document) string {
+// (a comment inside a NameID) is shown as it is. size is the document's length, to
+// size the output once.
+func prettyXML(d *etree.Document, size int) string {
 	var b strings.Builder
-	b.Grow(4096)
+	b.Grow(size + size/2 + 256)
 	for _, t := range d.Child {
 		switch t := t.(type) {
 		case *etree.Element:
 			prettyElement(&b, t, 0)
 		case *etree.ProcInst:
-			b.WriteString("<?" + t.Target + " " + t.Inst + "?>\n")
+			b.WriteString("<?")
+			b.WriteString(t.Target)
+			b.WriteByte(' ')
+			b.WriteString(t.Inst)
+			b.WriteString("?>\n")
 		}
 	}
 	return b.String()
 }
 
 func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
-	indent := strings.Repeat("  ", depth)
-	b.WriteString(indent + "<" + el.FullTag())
-	for _, a := range el.Attr {
-		b.WriteString(" " + a.FullKey() + `="`)
-		escape(b, a.Value, true)
-		b.WriteByte('"')
+	for range depth {
+		b.WriteString("  ")
 	}
+	writeStartTag(b, el)
 	hasElem, hasText := false, false
 	for _, t := range el.Child {
 		switch t := t.(type) {
@@ -400,9 +517,39 @@ func prettyElement(b *strings.Builder, el *etree.Element, depth int) {
 				prettyElement(b, c, depth+1)
 			}
 		}
-		b.WriteString(indent)
+		for range depth {
+			b.WriteString("  ")
+		}
 	}
-	b.WriteString("</" + el.FullTag() + ">\n")
+	writeEndTag(b, el)
+	b.WriteByte('\n')
+}
+
+// writeStartTag writes "<name attrs", without the closing bracket.
+func writeStartTag(b *strings.Builder, el *etree.Element) {
+	b.WriteByte('<')
+	writePrefixed(b, el.Space, el.Tag)
+	for _, a := range el.Attr {
+		b.WriteByte(' ')
+		writePrefixed(b, a.Space, a.Key)
+		b.WriteString(`="`)
+		escape(b, a.Value, true)
+		b.WriteByte('"')
+	}
+}
+
+func writeEndTag(b *strings.Builder, el *etree.Element) {
+	b.WriteString("</")
+	writePrefixed(b, el.Space, el.Tag)
+	b.WriteByte('>')
+}
+
+func writePrefixed(b *strings.Builder, prefix, local string) {
+	if prefix != "" {
+		b.WriteString(prefix)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 // writeInline writes a token as it is, for content kept on one line.
@@ -411,29 +558,33 @@ func writeInline(b *strings.Builder, t etree.Token) {
 	case *etree.CharData:
 		escape(b, t.Data, false)
 	case *etree.Comment:
-		b.WriteString("<!--" + t.Data + "-->")
+		b.WriteString("<!--")
+		b.WriteString(t.Data)
+		b.WriteString("-->")
 	case *etree.Element:
-		b.WriteString("<" + t.FullTag())
-		for _, a := range t.Attr {
-			b.WriteString(" " + a.FullKey() + `="`)
-			escape(b, a.Value, true)
-			b.WriteByte('"')
-		}
+		writeStartTag(b, t)
 		b.WriteByte('>')
 		for _, c := range t.Child {
 			writeInline(b, c)
 		}
-		b.WriteString("</" + t.FullTag() + ">")
+		writeEndTag(b, t)
 	}
 }
 
+var prettySpecial = byteSet("&<>\"\n\t\r")
+
 // escape writes s as XML text or, with attr, as an attribute value.
 func escape(b *strings.Builder, s string, attr bool) {
-	if !strings.ContainsAny(s, "&<>\"\n\t\r") {
+	i := 0
+	for i < len(s) && !prettySpecial[s[i]] {
+		i++
+	}
+	if i == len(s) {
 		b.WriteString(s)
 		return
 	}
-	for _, r := range s {
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
 		switch {
 		case r == '&':
 			b.WriteString("&amp;")
