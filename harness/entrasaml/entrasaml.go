@@ -47,6 +47,10 @@ const (
 	StatusRequestDenied      = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
 	StatusRequestUnsupported = "urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported"
 	StatusAuthnFailed        = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+	// Second-level codes Entra nests under Requester or Responder.
+	StatusInvalidNameIDPolicy = "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
+	StatusNoAuthnContext      = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
+	StatusNoPassive           = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
 )
 
 // Bindings named in metadata and requests.

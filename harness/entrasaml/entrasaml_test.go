@@ -300,6 +300,34 @@ func TestMetadataRollover(t *testing.T) {
 	if got := ed.EntityID; got != "https://sts.windows.net/"+tenant+"/" {
 		t.Errorf("entityID = %q", got)
 	}
+	if got, want := ed.IDPSSODescriptors[0].SingleSignOnServices[0].Location, entrasaml.LoginEndpoint(tenant); got != want {
+		t.Errorf("SSO Location = %q, want Entra's %q by default", got, want)
+	}
+}
+
+func TestMetadataEndpoint(t *testing.T) {
+	idp, _ := keys(t)
+	ep := "https://127.0.0.1:8443/" + tenant + "/saml2"
+	md, err := entrasaml.BuildMetadata(entrasaml.MetadataOptions{TenantID: tenant, Certs: []*x509.Certificate{idp.Cert}, Endpoint: ep, Rand: seeded()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ed saml.EntityDescriptor
+	if err := xml.Unmarshal(md, &ed); err != nil {
+		t.Fatal(err)
+	}
+	d := ed.IDPSSODescriptors[0]
+	for _, s := range d.SingleSignOnServices {
+		if s.Location != ep {
+			t.Errorf("SSO %s Location = %q, want %q", s.Binding, s.Location, ep)
+		}
+	}
+	if got := d.SingleLogoutServices[0].Location; got != ep {
+		t.Errorf("SLO Location = %q, want %q", got, ep)
+	}
+	if got := ed.EntityID; got != entrasaml.Issuer(tenant) {
+		t.Errorf("entityID = %q, want Entra's issuer whatever the endpoint", got)
+	}
 }
 
 func TestLogoutResponseAndForm(t *testing.T) {
@@ -314,6 +342,15 @@ func TestLogoutResponseAndForm(t *testing.T) {
 		if !bytes.Contains(x, []byte(want)) {
 			t.Errorf("logout response lacks %q:\n%s", want, x)
 		}
+	}
+	x, _, err = entrasaml.BuildLogoutResponse(entrasaml.LogoutResponseOptions{
+		TenantID: tenant, Issuer: "https://127.0.0.1:8443/" + tenant + "/", Now: time.Now(), Rand: seeded(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ">https://127.0.0.1:8443/" + tenant + "/</Issuer>"; !bytes.Contains(x, []byte(want)) {
+		t.Errorf("logout response with Issuer set lacks %q:\n%s", want, x)
 	}
 	form := string(entrasaml.AutoPostForm("https://vendor.example/acs?a=1&b=2", "PHNhbWw+", `r"s`))
 	for _, want := range []string{`action="https://vendor.example/acs?a=1&amp;b=2"`, `name="SAMLResponse" value="PHNhbWw+"`,

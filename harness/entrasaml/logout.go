@@ -25,6 +25,9 @@ type LogoutResponseOptions struct {
 	InResponseTo string
 	// Status defaults to Success.
 	Status *Status
+	// Issuer defaults to LogoutIssuer(TenantID); a local stand-in for Entra puts its
+	// own origin in its place.
+	Issuer string
 	Now    time.Time
 	Rand   io.Reader
 }
@@ -52,7 +55,11 @@ func BuildLogoutResponse(o LogoutResponseOptions) (xml []byte, id string, err er
 	r.CreateAttr("xmlns:samlp", NSProtocol)
 	iss := r.CreateElement("Issuer")
 	iss.CreateAttr("xmlns", NSAssertion)
-	iss.SetText(LogoutIssuer(o.TenantID))
+	issuer := o.Issuer
+	if issuer == "" {
+		issuer = LogoutIssuer(o.TenantID)
+	}
+	iss.SetText(issuer)
 	st := r.CreateElement("samlp:Status")
 	code, sub, msg := StatusSuccess, "", ""
 	if o.Status != nil {

@@ -21,8 +21,12 @@ type MetadataOptions struct {
 	Algorithm Algorithm
 	// BOM prefixes the document with a UTF-8 byte order mark, as the app-specific
 	// document has been served.
-	BOM  bool
-	Rand io.Reader
+	BOM bool
+	// Endpoint is the Location of the SSO and SLO services; empty means Entra's own,
+	// LoginEndpoint(TenantID). A local stand-in for Entra serves its own origin here
+	// while keeping Entra's entityID, which SPs compare with the Issuer.
+	Endpoint string
+	Rand     io.Reader
 }
 
 // BuildMetadata builds the federation metadata document: an EntityDescriptor with the
@@ -68,7 +72,10 @@ func BuildMetadata(o MetadataOptions) ([]byte, error) {
 	idp := ed.CreateElement("IDPSSODescriptor")
 	idp.CreateAttr("protocolSupportEnumeration", NSProtocol)
 	keys(idp)
-	ep := LoginEndpoint(o.TenantID)
+	ep := o.Endpoint
+	if ep == "" {
+		ep = LoginEndpoint(o.TenantID)
+	}
 	slo := idp.CreateElement("SingleLogoutService")
 	slo.CreateAttr("Binding", BindingRedirect)
 	slo.CreateAttr("Location", ep)

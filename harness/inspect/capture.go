@@ -9,7 +9,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
+
+// CodeCheckedAtCaptureTime notes that a captured message was judged at the time the
+// capture recorded it (Options.AtCaptureTime).
+const CodeCheckedAtCaptureTime = "checked-at-capture-time"
 
 // MaxCaptureMessages bounds the messages reported from one HAR or SAML-tracer file.
 const MaxCaptureMessages = 1000
@@ -149,6 +154,13 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 			o.ClientID = clientID
 			oidcNotes = append(oidcNotes, "The audience was checked against the client_id "+clientID+" of the authorize request in entry "+authorizeEntry+" of the capture.")
 		}
+		var timeNote string
+		if opts.AtCaptureTime && m.src.Started != "" {
+			if t, err := time.Parse(time.RFC3339Nano, m.src.Started); err == nil {
+				o.Now = t.UTC()
+				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture recorded this entry; give a time to check at instead (--now) to judge it at another moment."
+			}
+		}
 		in := &InputInfo{Format: m.format, Size: len(m.raw)}
 		var sub *Report
 		switch {
@@ -167,6 +179,9 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 		}
 		src := m.src
 		sub.Source = &src
+		if timeNote != "" && sub.Kind != "" && sub.Kind != KindOIDCError {
+			sub.add(CodeCheckedAtCaptureTime, SeverityInfo, timeNote, "")
+		}
 		switch sub.Kind {
 		case KindSAMLAuthnRequest:
 			if sub.ID != "" {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 type fdHAREntryMap map[string]any
@@ -207,6 +209,38 @@ func TestHTMLFormValues(t *testing.T) {
 	for name, want := range map[string]string{"SAMLResponse": "abc+/=", "RelayState": `a&b"c`, "id_token": "t"} {
 		if got := v.Get(name); got != want {
 			t.Errorf("htmlFormValues(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// A capture is evidence of what happened when it was recorded: with AtCaptureTime its
+// messages are judged at their entries' startedDateTime, so a day-old HAR of a good
+// login does not read as expired; without it, they are judged at Now.
+func TestCaptureCheckedAtCaptureTime(t *testing.T) {
+	har, err := os.ReadFile("testdata/cases/har-saml-login/input.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		atCapture   bool
+		wantExpired bool
+	}{{true, false}, {false, true}} {
+		r := Inspect(har, Options{Now: later, AtCaptureTime: tc.atCapture})
+		var resp *Report
+		for _, m := range r.Messages {
+			if m.Kind == KindSAMLResponse {
+				resp = m
+			}
+		}
+		if resp == nil {
+			t.Fatalf("AtCaptureTime=%v: no SAML Response among %d messages", tc.atCapture, len(r.Messages))
+		}
+		if got := resp.Has(CodeExpired); got != tc.wantExpired {
+			t.Errorf("AtCaptureTime=%v: expired finding = %v, want %v (findings %v)", tc.atCapture, got, tc.wantExpired, fdCodes(resp))
+		}
+		if got := resp.Has(CodeCheckedAtCaptureTime); got != tc.atCapture {
+			t.Errorf("AtCaptureTime=%v: %s finding = %v, want %v", tc.atCapture, CodeCheckedAtCaptureTime, got, tc.atCapture)
 		}
 	}
 }

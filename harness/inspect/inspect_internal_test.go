@@ -40,7 +40,7 @@ func TestInspectDetectsEveryForm(t *testing.T) {
 		{name: "base64 post", input: respB64, kind: KindSAMLResponse, format: formatBase64, binding: "HTTP-POST"},
 		{name: "base64 CRLF lines", input: fdWrapLines(respB64, 76) + "\r\n", kind: KindSAMLResponse, format: formatBase64, binding: "HTTP-POST"},
 		{name: "base64 url-safe unpadded", input: base64.RawURLEncoding.EncodeToString([]byte(fdResponseXML + " ")), kind: KindSAMLResponse, format: formatBase64},
-		{name: "base64 plus turned to space", input: strings.ReplaceAll(fdB64(fdResponseXML+"\n"), "+", " "), kind: KindSAMLResponse, format: formatBase64},
+		{name: "base64 plus turned to space", input: strings.ReplaceAll(fdB64(fdResponseXML+"<!--~~~~~~~~~-->"), "+", " "), kind: KindSAMLResponse, format: formatBase64},
 		{name: "deflate base64", input: reqDeflate, kind: KindSAMLAuthnRequest, format: formatDeflate, binding: "HTTP-Redirect"},
 		{name: "percent-encoded deflate base64 (twice wrapped)", input: url.QueryEscape(reqDeflate), kind: KindSAMLAuthnRequest, format: formatDeflate, binding: "HTTP-Redirect"},
 		{name: "base64 of base64 (twice wrapped)", input: fdB64(respB64), kind: KindSAMLResponse, format: formatBase64},

@@ -313,6 +313,11 @@ type Options struct {
 	// Now is the time checks are made at. Skew is the tolerance either side.
 	Now  time.Time
 	Skew time.Duration
+	// AtCaptureTime checks each message of a HAR at the moment the browser recorded it
+	// (its entry's startedDateTime) instead of at Now: a capture is evidence of what
+	// happened then, and at Now every message in it has long expired. Messages without
+	// a recorded time are checked at Now.
+	AtCaptureTime bool
 
 	// SPKey decrypts EncryptedAssertions.
 	SPKey crypto.PrivateKey

@@ -75,6 +75,8 @@ func Demo(now time.Time) *Tenant {
 		Password: "Demo.Erin.2026", Groups: append([]string{vendorUsers}, projects...)})
 	user("frank", User{UPN: "frank@" + DemoDomain, Mail: "frank@" + DemoDomain, GivenName: "Frank", Surname: "Nested",
 		Password: "Demo.Frank.2026", Groups: []string{contractors}})
+	user("admin", User{UPN: "admin@" + DemoDomain, Mail: "admin@" + DemoDomain, GivenName: "Ada", Surname: "Admin",
+		Password: "Demo.Admin.2026", Groups: []string{allStaff}, Admin: true})
 
 	// ChaCha8 never fails to read, so neither can these.
 	secret, _ := NewSecret(rng, day, 24*time.Hour)

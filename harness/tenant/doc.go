@@ -39,7 +39,8 @@
 //	tenant:  pairwise_key (base64url key for pairwise `sub`, generated and kept),
 //	         scenarios (names of faults applied to every app)
 //	user:    home_tenant_id (a guest's home tenant; empty for a guest = personal
-//	         Microsoft account), immutable_id (onPremisesImmutableId), disabled
+//	         Microsoft account), immutable_id (onPremisesImmutableId), disabled,
+//	         admin (may grant admin consent)
 //	group:   type (security | microsoft365 | distribution; the groups claim "security"
 //	         counts only security groups), groups (the groups this group is directly
 //	         in: nesting)
@@ -47,9 +48,12 @@
 //	         Store.AddApp has none until EnsureServicePrincipal), sign_in_audience,
 //	         preferred_sso_mode (saml | oidc | password | notSupported),
 //	         consent_required and consent_granted (AADSTS65001 until granted),
-//	         scenarios (faults applied to this app)
+//	         scenarios (faults applied to this app), graph_permissions (Graph
+//	         application permissions granted: the roles of app-only Graph tokens)
 //	secret:  hint, display_name, start
-//	saml:    require_signed_requests (AADSTS76021), encryption_cert (the SP's PEM
+//	saml:    logout_url (the SP's single logout URL), require_signed_requests
+//	         (AADSTS76021; needs verification_cert, the SP's PEM request signing
+//	         certificate), encryption_cert (the SP's PEM
 //	         certificate; assertions are then encrypted), certificates (token signing
 //	         certificates: key_id, display_name, start, end, active, thumbprint; the key
 //	         pairs live in the harness's state directory under their key_id; exactly
@@ -76,6 +80,8 @@
 //	erin@contoso.example    Demo.Erin.2026   in Vendor Users and 210 more groups: groups overage
 //	frank@contoso.example   Demo.Frank.2026  only in Vendor Contractors, which is nested in
 //	                                         Vendor Users: AADSTS50105, nesting not honoured
+//	admin@contoso.example   Demo.Admin.2026  not assigned; an administrator who can grant
+//	                                         admin consent
 //
 // # Concurrency
 //

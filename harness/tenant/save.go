@@ -131,6 +131,7 @@ func (a App) clone() App {
 	a.OptionalClaims = slices.Clone(a.OptionalClaims)
 	a.Assignments = slices.Clone(a.Assignments)
 	a.Scenarios = slices.Clone(a.Scenarios)
+	a.GraphPermissions = slices.Clone(a.GraphPermissions)
 	a.SAML.Certificates = slices.Clone(a.SAML.Certificates)
 	return a
 }

@@ -549,3 +549,35 @@ func (s *Store) SetActiveSigningCert(appID, keyID string) error {
 	})
 	return err
 }
+
+// ScenariosFor returns the scenarios in force for an app: the tenant's, then the app's
+// own, without repeats. An unknown app (or "") gets the tenant's alone.
+func (s *Store) ScenariosFor(appID string) []string {
+	v := s.view()
+	out := slices.Clone(v.t.Scenarios)
+	if a := v.apps[strings.ToLower(appID)]; a != nil {
+		for _, n := range a.Scenarios {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// SetScenarios replaces the scenarios of the tenant (appID "") or of one app. Unknown
+// names are refused with a *FieldError.
+func (s *Store) SetScenarios(appID string, names []string) error {
+	names = slices.Clone(names)
+	if appID == "" {
+		return s.Update(func(t *Tenant) error {
+			t.Scenarios = names
+			return nil
+		})
+	}
+	_, err := s.UpdateApp(appID, func(a *App) error {
+		a.Scenarios = names
+		return nil
+	})
+	return err
+}

@@ -108,6 +108,7 @@ func TestDemoFacts(t *testing.T) {
 		{"alice@contoso.example", "Demo.Alice.2026"}, {"bob@contoso.example", "Demo.Bob.2026"},
 		{"carol@fabrikam.example", "Demo.Carol.2026"}, {"dave@contoso.example", "Demo.Dave.2026"},
 		{"erin@contoso.example", "Demo.Erin.2026"}, {"frank@contoso.example", "Demo.Frank.2026"},
+		{"admin@contoso.example", "Demo.Admin.2026"},
 	} {
 		u, ok := s.UserByLogin(tc.login)
 		if !ok || !tenant.CheckPassword(u, tc.password) || tenant.CheckPassword(u, tc.password+"x") {
@@ -138,6 +139,7 @@ func TestAssignmentNestedGroupsNotHonoured(t *testing.T) {
 		{"bob@contoso.example", tenant.AccessDenied, ""},
 		{"carol_fabrikam.example#EXT#@contosodemo.onmicrosoft.com", tenant.AccessDirect, ""},
 		{"frank@contoso.example", tenant.AccessNested, vendorUsers},
+		{"admin@contoso.example", tenant.AccessDenied, ""},
 	}
 	for _, tc := range tests {
 		u := mustUser(t, s, tc.upn)
@@ -678,7 +680,49 @@ func TestTransitiveGroups(t *testing.T) {
 	if _, err := s.TransitiveGroups("99999999-9999-4999-8999-999999999999"); !errors.Is(err, tenant.ErrNotFound) {
 		t.Errorf("TransitiveGroups(unknown) = %v, want ErrNotFound", err)
 	}
-	if n := len(s.Users()); n != 6 {
-		t.Errorf("Users() = %d users, want the 6 documented", n)
+	if n := len(s.Users()); n != 7 {
+		t.Errorf("Users() = %d users, want the 7 documented", n)
+	}
+}
+
+func TestDemoAdmin(t *testing.T) {
+	s := demoStore(t)
+	admin := mustUser(t, s, "admin@contoso.example")
+	if !admin.Admin {
+		t.Errorf("admin@contoso.example has Admin = false, want the consent-granting administrator")
+	}
+	for _, u := range s.Users() {
+		if u.Admin && u.ID != admin.ID {
+			t.Errorf("%s is an administrator; the demo documents only admin@contoso.example", u.UPN)
+		}
+	}
+}
+
+func TestScenarios(t *testing.T) {
+	s := demoStore(t)
+	if got := s.ScenariosFor(tenant.DemoAppID); len(got) != 0 {
+		t.Errorf("demo scenarios = %v, want none", got)
+	}
+	if err := s.SetScenarios("", []string{"slow", "no-email"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetScenarios(tenant.DemoAppID, []string{"no-email", "consent-required"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ScenariosFor(tenant.DemoAppID); !slices.Equal(got, []string{"slow", "no-email", "consent-required"}) {
+		t.Errorf("ScenariosFor(demo app) = %v, want the tenant's then the app's, once each", got)
+	}
+	if got := s.ScenariosFor(""); !slices.Equal(got, []string{"slow", "no-email"}) {
+		t.Errorf("ScenariosFor(\"\") = %v, want the tenant's", got)
+	}
+	var fe *tenant.FieldError
+	if err := s.SetScenarios(tenant.DemoAppID, []string{"sometimes"}); !errors.As(err, &fe) {
+		t.Errorf("SetScenarios(unknown name) = %v, want a *FieldError", err)
+	}
+	if err := s.SetScenarios("99999999-9999-4999-8999-999999999999", nil); !errors.Is(err, tenant.ErrNotFound) {
+		t.Errorf("SetScenarios(unknown app) = %v, want ErrNotFound", err)
+	}
+	if err := s.SetScenarios("", nil); err != nil || len(s.ScenariosFor(tenant.DemoAppID)) != 2 {
+		t.Errorf("clearing the tenant's scenarios: %v, left %v", err, s.ScenariosFor(tenant.DemoAppID))
 	}
 }

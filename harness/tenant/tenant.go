@@ -47,6 +47,10 @@ type User struct {
 	ImmutableID string `json:"immutable_id,omitempty"`
 	// Disabled is accountEnabled=false: the account exists but cannot sign in (AADSTS50057).
 	Disabled bool `json:"disabled,omitempty"`
+	// Admin means the user holds a directory role that may grant tenant-wide admin
+	// consent (Global Administrator or Cloud Application Administrator); only such a
+	// user completes the adminconsent endpoint.
+	Admin bool `json:"admin,omitempty"`
 }
 
 // Group kinds, as Entra distinguishes them for the groups claim.
@@ -111,6 +115,10 @@ type App struct {
 	ConsentGranted  bool `json:"consent_granted,omitempty"`
 	// Scenarios are the named faults applied to this app only.
 	Scenarios []string `json:"scenarios,omitempty"`
+	// GraphPermissions are the Microsoft Graph application permissions (app roles such
+	// as "User.Read.All") granted to the app by admin consent: the roles of its
+	// app-only tokens for Graph.
+	GraphPermissions []string `json:"graph_permissions,omitempty"`
 }
 
 // Secret is a password credential (client secret) of an app. KeyID is what the portal
@@ -151,8 +159,14 @@ type SAML struct {
 	Algorithm  string `json:"algorithm"`
 	NameID     string `json:"name_id"`
 	RelayState string `json:"relay_state,omitempty"`
+	// LogoutURL is the SP's single logout URL (the portal's "Logout Url"), where the
+	// LogoutResponse to an SP's LogoutRequest goes.
+	LogoutURL string `json:"logout_url,omitempty"`
 	// RequireSignedRequests rejects unsigned AuthnRequests (AADSTS76021).
 	RequireSignedRequests bool `json:"require_signed_requests,omitempty"`
+	// VerificationCert is the SP's request signing certificate (PEM), the portal's
+	// "Verification certificates": signed AuthnRequests are checked against it.
+	VerificationCert string `json:"verification_cert,omitempty"`
 	// EncryptionCert is the SP's certificate (PEM); when set, assertions are encrypted.
 	EncryptionCert string `json:"encryption_cert,omitempty"`
 	// Certificates are the token signing certificates of the service principal: the

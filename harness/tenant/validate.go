@@ -566,6 +566,20 @@ func (v *validator) app(i int, appIDs, identifiers map[string]string) {
 		}
 		assigned[id] = true
 	}
+	perms := map[string]bool{}
+	for k, perm := range a.GraphPermissions {
+		q := fmt.Sprintf("%s.graph_permissions[%d]", p, k)
+		switch {
+		case !isPermissionName(perm):
+			v.fail(q, "%q is not a permission name such as User.Read.All", perm)
+		case perms[perm]:
+			v.fail(q, "%q is listed twice", perm)
+		}
+		if v.err != nil {
+			return
+		}
+		perms[perm] = true
+	}
 	switch a.PreferredSSOMode {
 	case "", "saml", "oidc", "password", "notSupported":
 	default:
@@ -573,6 +587,25 @@ func (v *validator) app(i int, appIDs, identifiers map[string]string) {
 		return
 	}
 	v.scenarios(p+".scenarios", a.Scenarios)
+}
+
+// isPermissionName accepts Graph permission values: dot-separated words of letters and
+// digits, as User.Read.All or Application.ReadWrite.OwnedBy.
+func isPermissionName(s string) bool {
+	if s == "" || len(s) > 120 {
+		return false
+	}
+	for _, w := range strings.Split(s, ".") {
+		if w == "" {
+			return false
+		}
+		for _, r := range w {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (v *validator) secrets(p string, secrets []Secret) {
@@ -614,6 +647,12 @@ func (v *validator) saml(p string, s *SAML) {
 		v.fail(p+".name_id", "%q is not one of upn, mail, objectid, persistent", s.NameID)
 	case s.EncryptionCert != "" && !isCertPEM(s.EncryptionCert):
 		v.fail(p+".encryption_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	case s.LogoutURL != "" && checkRedirectURI(s.LogoutURL) != "":
+		v.fail(p+".logout_url", "%s", checkRedirectURI(s.LogoutURL))
+	case s.VerificationCert != "" && !isCertPEM(s.VerificationCert):
+		v.fail(p+".verification_cert", "is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	case s.RequireSignedRequests && s.VerificationCert == "":
+		v.fail(p+".require_signed_requests", "needs verification_cert, the SP's certificate that signed requests are checked against")
 	}
 	if v.err != nil || len(s.Certificates) == 0 {
 		return

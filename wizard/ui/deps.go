@@ -23,8 +23,9 @@ type Deps struct {
 	Fetch func(ctx context.Context, url string) ([]byte, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Example is an example Entra SAML response for "Load example"; nil hides the button.
-	Example []byte
+	// Example makes an example Entra SAML response for "Load example", fresh at each call so
+	// it is inside its validity window when inspected; nil hides the button.
+	Example func() []byte
 }
 
 // NewMainWindow builds the main window with the shell and its screens.

@@ -268,7 +268,7 @@ func (s *inspector) onInspect() {
 }
 
 func (s *inspector) onExample() {
-	s.setInput("example", s.env.deps.Example)
+	s.setInput("example", s.env.deps.Example())
 	s.onInspect()
 }
 
@@ -461,7 +461,7 @@ func (s *inspector) show(r *inspect.Report) {
 	s.harList, s.harDetail = nil, nil
 	var objs []fyne.CanvasObject
 	if len(r.Messages) > 0 {
-		objs = append(objs, banner(verdictLine(r), verdictLevel(r)))
+		objs = append(objs, banner(r.Headline(), verdictLevel(r)))
 		objs = append(objs, s.findings(r.Findings)...)
 		objs = append(objs, s.messages(r.Messages)...)
 	} else {
@@ -473,7 +473,7 @@ func (s *inspector) show(r *inspect.Report) {
 
 // report lays out one message: verdict, findings, summary, claims, decoded message.
 func (s *inspector) report(r *inspect.Report) []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{banner(verdictLine(r), verdictLevel(r))}
+	objs := []fyne.CanvasObject{banner(r.Headline(), verdictLevel(r))}
 	objs = append(objs, s.findings(r.Findings)...)
 	if rows := summaryRows(r); len(rows) > 0 {
 		objs = append(objs, heading("Summary"), s.summary(rows))

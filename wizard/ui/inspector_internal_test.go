@@ -117,7 +117,7 @@ func TestInspectorMarkup(t *testing.T) {
 		{"inspector_rejected.xml", rejectedReport()},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			r := newRig(t, Deps{Example: []byte("<samlp:Response/>")}, tc.report)
+			r := newRig(t, Deps{Example: func() []byte { return []byte("<samlp:Response/>") }}, tc.report)
 			if tc.report != nil {
 				r.inspect("PHNhbWxwOlJlc3BvbnNlIC8+")
 			}
@@ -497,7 +497,11 @@ func TestExampleButtonOnlyWithExample(t *testing.T) {
 		example []byte
 		want    bool
 	}{{nil, false}, {[]byte("<samlp:Response/>"), true}} {
-		r := newRig(t, Deps{Example: tc.example}, acceptedReport())
+		var example func() []byte
+		if tc.example != nil {
+			example = func() []byte { return tc.example }
+		}
+		r := newRig(t, Deps{Example: example}, acceptedReport())
 		found := false
 		for _, o := range test.LaidOutObjects(r.win.Content()) {
 			if b, ok := o.(*widget.Button); ok && b.Text == "Load example" {

@@ -36,8 +36,8 @@ func TestVerdictLine(t *testing.T) {
 		{harReport(), "HAR capture — 2 messages, 1 rejected"},
 		{&inspect.Report{Kind: "", Verdict: "error", Findings: []inspect.Finding{{Severity: inspect.SeverityError}}}, "Unrecognised input — rejected: 1 error"},
 	} {
-		if got := verdictLine(tc.r); got != tc.want {
-			t.Errorf("verdictLine(%s, %d findings) = %q, want %q", tc.r.Kind, len(tc.r.Findings), got, tc.want)
+		if got := tc.r.Headline(); got != tc.want {
+			t.Errorf("Headline(%s, %d findings) = %q, want %q", tc.r.Kind, len(tc.r.Findings), got, tc.want)
 		}
 	}
 }

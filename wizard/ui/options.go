@@ -135,6 +135,8 @@ func buildOptions(trust inspect.Options, e expectations, now func() time.Time) (
 		errs[fieldCheckAt] = err
 	}
 	opts.Now = at
+	// A capture is judged at the moment it was recorded unless a time is given, as the CLI does.
+	opts.AtCaptureTime = strings.TrimSpace(e.CheckAt) == ""
 
 	if len(errs) > 0 {
 		return inspect.Options{}, errs

@@ -28,74 +28,6 @@ func verdictLevel(r *inspect.Report) level {
 	return levelOK
 }
 
-// kindNames are the names people know the message kinds by.
-var kindNames = map[string]string{
-	inspect.KindSAMLResponse:       "SAML Response",
-	inspect.KindSAMLAssertion:      "SAML Assertion",
-	inspect.KindSAMLAuthnRequest:   "SAML AuthnRequest",
-	inspect.KindSAMLLogoutRequest:  "SAML LogoutRequest",
-	inspect.KindSAMLLogoutResponse: "SAML LogoutResponse",
-	inspect.KindSAMLMetadata:       "SAML metadata",
-	inspect.KindJWT:                "JWT",
-	inspect.KindOIDCError:          "OpenID Connect error",
-	inspect.KindHAR:                "HAR capture",
-}
-
-// kindName is the name of a report's kind, or the kind itself when unknown.
-func kindName(kind string) string {
-	if n, ok := kindNames[kind]; ok {
-		return n
-	}
-	if kind == "" {
-		return "Unrecognised input"
-	}
-	return kind
-}
-
-// counts tallies findings by severity.
-func counts(fs []inspect.Finding) (errs, warns int) {
-	for _, f := range fs {
-		switch f.Severity {
-		case inspect.SeverityError:
-			errs++
-		case inspect.SeverityWarning:
-			warns++
-		}
-	}
-	return errs, warns
-}
-
-// verdictLine is the banner over the results, e.g.
-// "SAML Response — rejected: 2 errors, 1 warning".
-func verdictLine(r *inspect.Report) string {
-	name := kindName(r.Kind)
-	if len(r.Messages) > 0 {
-		bad := 0
-		for _, m := range r.Messages {
-			if m.Verdict == "error" {
-				bad++
-			}
-		}
-		line := fmt.Sprintf("%s — %s", name, plural(len(r.Messages), "message"))
-		if bad > 0 {
-			line += fmt.Sprintf(", %d rejected", bad)
-		}
-		return line
-	}
-	errs, warns := counts(r.Findings)
-	switch verdictLevel(r) {
-	case levelError:
-		parts := []string{plural(errs, "error")}
-		if warns > 0 {
-			parts = append(parts, plural(warns, "warning"))
-		}
-		return fmt.Sprintf("%s — rejected: %s", name, strings.Join(parts, ", "))
-	case levelWarning:
-		return fmt.Sprintf("%s — OK with %s", name, plural(warns, "warning"))
-	}
-	return name + " — OK"
-}
-
 // severityLevel maps a finding's severity to its colour; information is neutral.
 func severityLevel(s inspect.Severity) (level, bool) {
 	switch s {
@@ -233,7 +165,7 @@ func messageLabel(m *inspect.Report) string {
 	if s := m.Source; s != nil {
 		where = fmt.Sprintf("#%d %s %s", s.Entry, s.Method, s.URL)
 	}
-	return strings.TrimSpace(where + "\n" + verdictLine(m))
+	return strings.TrimSpace(where + "\n" + m.Headline())
 }
 
 // findingText is a finding as copied: what is wrong, then the fix.

@@ -1,0 +1,88 @@
+# ssowizard — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/ssowizard
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Debian packages the build needs: cgo and the GL/X11 headers Fyne compiles against.
+SYSTEM_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev
+# Extra packages the interop tests need (Node.js runs samlify).
+INTEROP_PKGS := nodejs npm
+# The browser tests drive Debian's Chromium (never a browser a tool downloads) and give it
+# the harness CA through an NSS database made with certutil.
+BROWSER_PKGS := chromium libnss3-tools
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+FUZZTIME ?= 60s
+
+.PHONY: run build release test fmt-check vet gotest interop bench fuzz system-deps interop-deps browser-deps clean
+
+## run: install missing system packages, build, and open the app
+run: system-deps build
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "make run: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); run it from a desktop session, or try 'bin/ssowizard inspect FILE'" >&2; exit 2; fi
+	./$(BIN)
+
+## build: the app binary in bin/
+build: system-deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ssowizard
+
+## release: a stripped binary, as shipped
+release: system-deps
+	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN) ./cmd/ssowizard
+	@ls -l $(BIN)
+
+## test: everything the project checks — format, vet, race-enabled tests (a real browser among them), interop
+test: system-deps browser-deps fmt-check vet gotest interop
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## interop: independent npm implementations against ours — samlify signs a response the
+## inspector verifies; openid-client (RP) and samlify (SP) sign in to `ssowizard harness`
+interop: interop-deps
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	cd interop && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
+	node interop/samlify-idp.js "$$dir/interop-samlify-live" && \
+	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -run 'TestCases|TestInterop' ./harness/inspect && \
+	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInteropNode$$' ./cmd/ssowizard
+
+## bench: the figures the README reports
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./harness/inspect
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	@for t in $$($(GO) test -list '^Fuzz' ./harness/inspect | grep '^Fuzz'); do \
+		echo "== $$t"; $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./harness/inspect || exit 1; done
+
+system-deps:
+	@if ! command -v dpkg >/dev/null; then echo "make: not a Debian/Ubuntu system; install gcc and the OpenGL/X11 development headers yourself"; exit 0; fi; \
+	missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+interop-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "make: installing Node.js for the interop tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(INTEROP_PKGS); \
+	fi
+
+browser-deps:
+	@if ! command -v dpkg >/dev/null; then echo "make: not a Debian/Ubuntu system; install Chromium at /usr/bin/chromium and NSS's certutil yourself"; exit 0; fi; \
+	missing=$$(for p in $(BROWSER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing packages for the browser tests:" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf bin

@@ -1,0 +1,331 @@
+// Package harness is the local Entra: one HTTPS server on loopback that serves Entra's
+// login endpoints (package idp) for one tenant (package tenant), with a certificate
+// authority, a TLS certificate and token signing keys that it generates once and keeps
+// in its state directory. Start it from a test with a temporary directory, or from the
+// command line for support staff and the wizard.
+//
+// Beside the login endpoints it serves /harness/scenarios to loopback clients only:
+// GET shows the scenarios in force, PUT {"app_id": "", "scenarios": ["slow"]} replaces
+// those of the tenant (app_id empty) or of one app, effective on the next request.
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssowizard/ssowizard/harness/idp"
+	"github.com/ssowizard/ssowizard/harness/tenant"
+)
+
+// Config says how to run the harness. The zero value is not enough: StateDir is needed.
+type Config struct {
+	// Addr is where to listen; empty means 127.0.0.1:0 (a free loopback port).
+	Addr string
+	// StateDir keeps the CA, the TLS certificate, the token signing key and the apps'
+	// SAML signing keys (under saml/) across restarts. It is created (0700) when missing.
+	StateDir string
+	// Tenant is the directory to serve; nil means the demo tenant of Now's day.
+	Tenant *tenant.Tenant
+	// TenantFile, when set and Tenant is nil, is loaded instead of the demo.
+	TenantFile string
+	// Now is the clock of the protocol (tokens, codes, sessions, secrets' expiry);
+	// nil means time.Now. Certificates follow the wall clock, which TLS clients check.
+	Now func() time.Time
+	// Logger receives one line per request (method, path, status, duration: never a
+	// query string or body) and the login side's outcomes; nil discards.
+	Logger *slog.Logger
+	// Mount, when set, adds routes to the harness's mux beside the login endpoints,
+	// with the login side to share its login page and session (IdP.SignIn). It is how
+	// further parts (SAML, Graph) and tests plug in.
+	Mount func(mux *http.ServeMux, login *idp.IdP)
+	// DevicePollInterval shortens the device code polling interval for tests; zero
+	// means Entra's 5 seconds.
+	DevicePollInterval time.Duration
+	// SlowDelay is how long the slow scenario holds answers back; zero means 3 seconds.
+	SlowDelay time.Duration
+	// Scenarios are applied to the whole tenant at start, beside any the tenant file
+	// names (the command line's --scenario).
+	Scenarios []string
+}
+
+// Server is a running harness.
+type Server struct {
+	// BaseURL is the origin, https://127.0.0.1:PORT, standing for
+	// login.microsoftonline.com (and graph.microsoft.com under /v1.0).
+	BaseURL string
+	// TenantID is the served tenant's GUID.
+	TenantID string
+	// Authority is BaseURL/{tenant ID}/v2.0, as OIDC clients take it.
+	Authority string
+	// CACertPath is the PEM file of the CA that issued the TLS certificate.
+	CACertPath string
+	// CACert is that CA.
+	CACert *x509.Certificate
+	// Store is the tenant served; changes to it take effect on the next request.
+	Store *tenant.Store
+	// IdP is the login side.
+	IdP *idp.IdP
+
+	srv       *http.Server
+	ln        net.Listener
+	pool      *x509.CertPool
+	done      chan struct{}
+	serveErr  error
+	closeOnce sync.Once
+}
+
+// Start listens, then serves in the background until ctx ends or Shutdown/Close is
+// called. Discovery is answerable as soon as Start returns.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.StateDir == "" {
+		return nil, errors.New("harness: no state directory; set Config.StateDir")
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	// Certificates follow the wall clock, not Now: the clients that check them do.
+	st, err := loadState(cfg.StateDir, time.Now(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	t := cfg.Tenant
+	if t == nil && cfg.TenantFile != "" {
+		if t, err = tenant.Load(cfg.TenantFile, nil); err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+	}
+	if t == nil {
+		t = tenant.Demo(now())
+	}
+	store, err := tenant.NewStore(t, nil)
+	if err != nil {
+		return nil, fmt.Errorf("harness: tenant: %w", err)
+	}
+	if len(cfg.Scenarios) > 0 {
+		names := store.ScenariosFor("")
+		for _, n := range cfg.Scenarios {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		if err := store.SetScenarios("", names); err != nil {
+			return nil, fmt.Errorf("harness: scenarios: %w", err)
+		}
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("harness: listen on %s: %w", addr, err)
+	}
+	base := "https://" + ln.Addr().String()
+	login, err := idp.New(idp.Config{BaseURL: base, Store: store, Keys: []idp.SigningKey{st.signing},
+		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval, SlowDelay: cfg.SlowDelay,
+		SAMLKeyDir: filepath.Join(cfg.StateDir, "saml")})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	mux := http.NewServeMux()
+	login.Register(mux)
+	mux.Handle("/harness/scenarios", loopbackOnly(scenariosHandler(store)))
+	if cfg.Mount != nil {
+		cfg.Mount(mux, login)
+	}
+
+	pool := x509.NewCertPool()
+	pool.AddCert(st.caCert)
+	s := &Server{
+		BaseURL:    base,
+		TenantID:   store.TenantID(),
+		Authority:  base + "/" + store.TenantID() + "/v2.0",
+		CACertPath: st.caCertPath,
+		CACert:     st.caCert,
+		Store:      store,
+		IdP:        login,
+		ln:         ln,
+		pool:       pool,
+		done:       make(chan struct{}),
+	}
+	s.srv = &http.Server{
+		Handler:           logRequests(logger, mux),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{st.tlsCert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		err := s.srv.ServeTLS(ln, "", "")
+		if !errors.Is(err, http.ErrServerClosed) {
+			s.serveErr = err
+		}
+		close(s.done)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-s.done:
+		}
+	}()
+	return s, nil
+}
+
+// Client returns an HTTP client that trusts the harness CA (and only it), for tests and
+// the embedded SP. Each call returns a new client with its own connections.
+func (s *Server) Client() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			TLSClientConfig:     &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2:   true,
+			MaxIdleConnsPerHost: 64,
+		},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// CertPool returns a pool holding the harness CA.
+func (s *Server) CertPool() *x509.CertPool { return s.pool.Clone() }
+
+// Shutdown stops accepting requests and waits for those in flight, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	<-s.done
+	if err != nil {
+		return err
+	}
+	return s.serveErr
+}
+
+// Close stops the server at once.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = s.srv.Close() })
+	<-s.done
+	return err
+}
+
+// Done is closed when the server has stopped.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Facts is what `ssowizard harness --json` prints: how to reach the harness and sign
+// in to it.
+type Facts struct {
+	BaseURL   string     `json:"base_url"`
+	TenantID  string     `json:"tenant_id"`
+	Authority string     `json:"authority"`
+	GraphURL  string     `json:"graph_url"`
+	CACert    string     `json:"ca_cert"`
+	Users     []UserFact `json:"users"`
+	Apps      []AppFact  `json:"apps"`
+}
+
+// UserFact is a user who can sign in, with their password.
+type UserFact struct {
+	UPN      string `json:"upn"`
+	Password string `json:"password"`
+}
+
+// AppFact is an app registration with what a vendor configures from it.
+type AppFact struct {
+	DisplayName     string   `json:"display_name"`
+	AppID           string   `json:"app_id"`
+	ClientSecret    string   `json:"client_secret"`
+	RedirectURIs    []string `json:"redirect_uris"`
+	IdentifierURIs  []string `json:"identifier_uris"`
+	SAMLMetadataURL string   `json:"saml_metadata_url"`
+}
+
+// Facts returns the harness's facts as they are now: the users who can sign in with a
+// password, and each app with the secret that ends last.
+func (s *Server) Facts() Facts {
+	f := Facts{
+		BaseURL:   s.BaseURL,
+		TenantID:  s.TenantID,
+		Authority: s.Authority,
+		GraphURL:  s.BaseURL + "/v1.0",
+		CACert:    s.CACertPath,
+		Users:     []UserFact{},
+		Apps:      []AppFact{},
+	}
+	for _, u := range s.Store.Users() {
+		if u.Password != "" && !u.Disabled {
+			f.Users = append(f.Users, UserFact{UPN: u.UPN, Password: u.Password})
+		}
+	}
+	for _, a := range s.Store.Apps() {
+		af := AppFact{
+			DisplayName:    a.DisplayName,
+			AppID:          a.AppID,
+			RedirectURIs:   append([]string{}, a.RedirectURIs...),
+			IdentifierURIs: append([]string{}, a.IdentifierURIs...),
+			SAMLMetadataURL: s.BaseURL + "/" + s.TenantID + "/federationmetadata/2007-06/federationmetadata.xml?appid=" +
+				url.QueryEscape(a.AppID),
+		}
+		var newest time.Time
+		for _, sec := range a.Secrets {
+			if sec.End.After(newest) {
+				newest, af.ClientSecret = sec.End, sec.Value
+			}
+		}
+		f.Apps = append(f.Apps, af)
+	}
+	return f
+}
+
+// statusRecorder remembers the status a handler wrote, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// logRequests logs each request by method, path and status. The query string and the
+// body are never logged: they carry codes, tokens, secrets and passwords. Paths carry
+// none of those, but are cut short in case a client puts something odd in one.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		path := r.URL.Path
+		if len(path) > 120 {
+			path = path[:120] + "…"
+		}
+		logger.Info("request", "method", r.Method, "path", strings.ToValidUTF8(path, "?"), "status", rec.status,
+			"duration", time.Since(start).Round(time.Microsecond))
+	})
+}

@@ -1,0 +1,69 @@
+package idp
+
+import (
+	"slices"
+
+	"github.com/ssowizard/ssowizard/harness/entrasaml"
+	"github.com/ssowizard/ssowizard/harness/tenant"
+)
+
+// Scenario names that only the SAML side gives an effect. clock-skew, groups-overage,
+// no-email, guest-user and slow act on SAML answers as on tokens.
+const (
+	ScenarioExpiredCert     = "expired-cert"     // the active signing certificate has expired (and still signs)
+	ScenarioCertRollover    = "cert-rollover"    // a new inactive certificate is published beside the active one
+	ScenarioSHA1            = "sha1"             // RSA-SHA1 whatever the app says
+	ScenarioSignResponse    = "sign-response"    // sign the Response, not the Assertion
+	ScenarioSignBoth        = "sign-both"        // sign the Response and the Assertion
+	ScenarioUnsigned        = "unsigned"         // sign nothing
+	ScenarioTransientNameID = "transient-nameid" // a transient NameID whatever the request asks
+)
+
+// samlFaults are the scenarios in force for one app's SAML answers.
+type samlFaults struct {
+	faults
+	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID bool
+}
+
+func (p *IdP) samlFaultsFor(appID string) samlFaults {
+	names := p.store.ScenariosFor(appID)
+	has := func(n string) bool { return slices.Contains(names, n) }
+	return samlFaults{
+		faults:          p.faultsFor(appID),
+		expiredCert:     has(ScenarioExpiredCert),
+		certRollover:    has(ScenarioCertRollover),
+		sha1:            has(ScenarioSHA1),
+		signResponse:    has(ScenarioSignResponse),
+		signBoth:        has(ScenarioSignBoth),
+		unsigned:        has(ScenarioUnsigned),
+		transientNameID: has(ScenarioTransientNameID),
+	}
+}
+
+// signMode is what the app's Responses are signed on: the app's setting, unless a
+// scenario overrides it (unsigned wins over the others, being the fault under study).
+func (f samlFaults) signMode(app *tenant.App) entrasaml.SignMode {
+	switch {
+	case f.unsigned:
+		return entrasaml.SignNone
+	case f.signBoth:
+		return entrasaml.SignBoth
+	case f.signResponse:
+		return entrasaml.SignResponse
+	}
+	switch app.SAML.Sign {
+	case tenant.SignResponse:
+		return entrasaml.SignResponse
+	case tenant.SignBoth:
+		return entrasaml.SignBoth
+	}
+	return entrasaml.SignAssertion
+}
+
+// algorithm is the app's signature algorithm, or SHA-1 under the sha1 scenario.
+func (f samlFaults) algorithm(app *tenant.App) entrasaml.Algorithm {
+	if f.sha1 || app.SAML.Algorithm == tenant.AlgorithmSHA1 {
+		return entrasaml.RSASHA1
+	}
+	return entrasaml.RSASHA256
+}

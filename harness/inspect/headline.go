@@ -1,0 +1,84 @@
+package inspect
+
+import (
+	"fmt"
+	"strings"
+)
+
+// kindNames are the names people know the message kinds by.
+var kindNames = map[string]string{
+	KindSAMLResponse:       "SAML Response",
+	KindSAMLAssertion:      "SAML Assertion",
+	KindSAMLAuthnRequest:   "SAML AuthnRequest",
+	KindSAMLLogoutRequest:  "SAML LogoutRequest",
+	KindSAMLLogoutResponse: "SAML LogoutResponse",
+	KindSAMLMetadata:       "SAML metadata",
+	KindJWT:                "JWT",
+	KindOIDCError:          "OpenID Connect error",
+	KindOIDCCode:           "OpenID Connect authorization response",
+	KindHAR:                "HAR capture",
+}
+
+// KindName is the name people know a report kind by ("SAML Response"), or the kind
+// itself when it has none.
+func KindName(kind string) string {
+	if n, ok := kindNames[kind]; ok {
+		return n
+	}
+	if kind == "" {
+		return "Unrecognised input"
+	}
+	return kind
+}
+
+// Counts tallies the report's error and warning findings.
+func (r *Report) Counts() (errs, warns int) {
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case SeverityError:
+			errs++
+		case SeverityWarning:
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+// Headline says in one line what the input is and how it fared, for the top of a
+// result: "SAML Response — rejected: 2 errors, 1 warning", "SAML Response — OK",
+// "HAR capture — 3 messages, 1 rejected".
+func (r *Report) Headline() string {
+	name := KindName(r.Kind)
+	if r.Kind == KindHAR && len(r.Messages) > 0 {
+		bad := 0
+		for _, m := range r.Messages {
+			if m.Verdict == "error" {
+				bad++
+			}
+		}
+		line := fmt.Sprintf("%s — %s", name, plural(len(r.Messages), "message"))
+		if bad > 0 {
+			line += fmt.Sprintf(", %d rejected", bad)
+		}
+		return line
+	}
+	errs, warns := r.Counts()
+	switch r.Verdict {
+	case "error":
+		parts := []string{plural(errs, "error")}
+		if warns > 0 {
+			parts = append(parts, plural(warns, "warning"))
+		}
+		return fmt.Sprintf("%s — rejected: %s", name, strings.Join(parts, ", "))
+	case "warning":
+		return fmt.Sprintf("%s — OK with %s", name, plural(warns, "warning"))
+	}
+	return name + " — OK"
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
