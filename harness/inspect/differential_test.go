@@ -1,0 +1,128 @@
+package inspect_test
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+)
+
+// inspectorDifferences are cases where the inspector and crewjam/saml are meant to
+// disagree, beyond fixtures.CrewjamDifferences (where crewjam accepts safely what the
+// inspector reports as an error), each with its reason.
+var inspectorDifferences = map[string]string{
+	"encrypted-no-key": "without the SP's key nothing inside can be checked: crewjam, as the SP, must reject; " +
+		"the inspector, as an offline reader, warns that it could not look and asks for the key",
+	"expired-cert": "SPs differ here: goxmldsig (so crewjam) rejects a signature by an expired certificate, while " +
+		"Shibboleth and many vendors ignore the expiry of a pinned key; the inspector warns so the admin rolls the certificate over",
+	"comment-in-nameid": "crewjam reads the NameID through encoding/xml, which joins the text around the comment, so it is " +
+		"not fooled and accepts; the inspector calls a comment inside a signed NameID an error because Entra never emits one " +
+		"and it is the signature of the CVE-2017-11427 attack on SPs that read only the first text node",
+}
+
+// TestDifferentialCrewjam rebuilds every SAML login case at the real time (crewjam reads
+// the clock through package globals that tests must not change) and checks that the
+// inspector rejects exactly what crewjam/saml's ServiceProvider rejects, configured the
+// same way. An independent SP agreeing on accept/reject is the evidence that the
+// inspector's verdicts are an SP's verdicts.
+func TestDifferentialCrewjam(t *testing.T) {
+	keys, err := fixtures.LoadKeys(filepath.Join("testdata", "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := fixtures.Build(fixtures.Env{Now: time.Now(), Keys: keys, KeysDir: "../../keys"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Live cases have no directory of their own; their relative paths resolve as if
+	// they lay beside the committed ones.
+	base := filepath.Join("testdata", "cases", "live")
+	n := 0
+	for _, c := range cases {
+		if c.Response == nil || c.TrustCert == nil {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			opts, err := buildOptions(base, c.Params.Options, c.Files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := inspect.Inspect(c.Input, opts)
+			nameID, cjErr := fixtures.CrewjamParse(c)
+			if cjErr == nil && slices.Contains(c.Params.Expect.AbsentValues, nameID) {
+				t.Fatalf("crewjam accepted the attacker's identity %q", nameID)
+			}
+			inspErr := r.Verdict == "error"
+			if inspErr == (cjErr != nil) {
+				if cjErr == nil && r.Subject != nil && r.Subject.NameID != nameID {
+					t.Errorf("both accept, but the inspector's subject is %q and crewjam's %q", r.Subject.NameID, nameID)
+				}
+				return
+			}
+			why, ok := fixtures.CrewjamDifferences[c.Name]
+			if !ok {
+				why, ok = inspectorDifferences[c.Name]
+			}
+			if ok {
+				t.Logf("intended difference: %s", why)
+				return
+			}
+			t.Errorf("inspector verdict %q (findings %v), crewjam error = %v: they must agree", r.Verdict, findingCodes(r), cjErr)
+		})
+	}
+	if n < 20 {
+		t.Errorf("only %d SAML cases compared, want at least 20", n)
+	}
+}
+
+// TestDifferentialInterop runs crewjam on responses samlify signed moments ago (make
+// interop), so a fresh response from an independent IdP gets both verdicts.
+func TestDifferentialInterop(t *testing.T) {
+	keys, err := fixtures.LoadKeys(filepath.Join("testdata", "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range interopDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			p, err := fixtures.ReadParams(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := fixtures.InputPath(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xml, err := decodePOST(input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := fixtures.Case{Name: filepath.Base(dir), Response: xml, TrustCert: keys.IdP, Params: *p}
+			if _, err := fixtures.CrewjamParse(c); err != nil {
+				t.Errorf("crewjam rejects samlify's response: %v", err)
+			}
+			opts, err := buildOptions(dir, p.Options, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := inspect.Inspect(input, opts); r.Verdict == "error" {
+				t.Errorf("inspector verdict error on samlify's response (findings %v); crewjam accepts it", findingCodes(r))
+			}
+		})
+	}
+}
+
+// decodePOST undoes the HTTP-POST binding's base64.
+func decodePOST(b []byte) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+}

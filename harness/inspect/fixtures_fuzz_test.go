@@ -1,0 +1,92 @@
+package inspect_test
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+)
+
+// FuzzInspectFixtures starts from every fixture input (Entra responses, attacks, JWTs, the HAR)
+// and checks what must hold for any input: a report, never a panic; a verdict that
+// matches its findings; JSON that encodes. With the seeds alone it runs as a unit test.
+func FuzzInspectFixtures(f *testing.F) {
+	dir := filepath.Join("testdata", "cases")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		in, err := fixtures.InputPath(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		b, err := os.ReadFile(in)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	keys, err := fixtures.LoadKeys(filepath.Join("testdata", "keys"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts := inspect.Options{Certs: []*x509.Certificate{keys.IdP.Cert}, CertSource: "certificate", SPEntityID: fixtures.SPEntity,
+		ACS: fixtures.ACS, RequestID: fixtures.RequestID, Tenant: fixtures.TenantID, ClientID: fixtures.ClientID,
+		Now: fixtures.FixedNow, Skew: time.Minute, SPKey: keys.SP.Key}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		start := time.Now()
+		r := inspect.Inspect(input, opts)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("Inspect took %v on a %d-byte input", d, len(input))
+		}
+		if r == nil {
+			t.Fatal("Inspect returned nil")
+		}
+		checkReportInvariants(t, r)
+		if _, err := json.Marshal(r); err != nil {
+			t.Fatalf("json.Marshal(report) = %v", err)
+		}
+	})
+}
+
+func checkReportInvariants(t *testing.T, r *inspect.Report) {
+	t.Helper()
+	worst := "ok"
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case inspect.SeverityError:
+			worst = "error"
+		case inspect.SeverityWarning:
+			if worst == "ok" {
+				worst = "warning"
+			}
+		case inspect.SeverityInfo:
+		default:
+			t.Errorf("finding %s has severity %q", f.Code, f.Severity)
+		}
+		if f.Code == "" || f.Message == "" {
+			t.Errorf("finding %+v lacks a code or a message", f)
+		}
+	}
+	for _, m := range r.Messages {
+		checkReportInvariants(t, m)
+		if m.Verdict == "error" || (m.Verdict == "warning" && worst == "ok") {
+			worst = m.Verdict
+		}
+	}
+	if r.Verdict != worst {
+		t.Errorf("verdict %q, but the worst finding says %q", r.Verdict, worst)
+	}
+	if r.Signature != nil && r.Signature.Status == inspect.SigValid && len(r.Signature.Signed) == 0 {
+		t.Error("signature valid but covers nothing")
+	}
+}
