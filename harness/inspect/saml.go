@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -47,6 +48,12 @@ func inspectSAML(doc []byte, in *InputInfo, opts *Options) *Report {
 	if err != nil {
 		var se *xmlSafetyError
 		if errors.As(err, &se) {
+			// Refused unread as an attack, yet worth naming: an XXE payload wrapped around a
+			// Response is a rejected Response (exit 1), not unreadable input (exit 2).
+			// Malformed input stays kindless: it is unreadable.
+			if se.code == CodeXMLDoctype || se.code == CodeXMLTooDeep {
+				r.Kind = sniffKind(doc)
+			}
 			r.add(se.code, SeverityError, se.msg, safetyFix(se.code))
 		} else {
 			r.add(CodeInputMalformed, SeverityError, "The XML could not be read: "+err.Error()+".", "")
@@ -693,7 +700,16 @@ func checkClaims(r *Report) {
 	}
 	email := findClaim(r.Claims, claimEmail, "email", "mail")
 	hasEmail := email != nil && len(email.Values) > 0 && email.Values[0] != ""
-	if !hasEmail && (r.Subject == nil || !looksLikeEmail(r.Subject.NameID)) {
+	switch {
+	case hasEmail:
+	case r.Subject != nil && looksLikeEmail(r.Subject.NameID):
+		// The classic case: a user without a mailbox. The NameID (the UPN by default)
+		// looks like an address, so SPs keyed on NameID work, but SPs that read the
+		// emailaddress attribute for JIT provisioning or matching find nothing.
+		r.add(CodeEmailMissing, SeverityWarning,
+			"No emailaddress claim: Entra leaves it out when the user's mail attribute is empty. The NameID "+r.Subject.NameID+" looks like an address (by default it is the UPN, which need not be a mailbox), so SPs that read the NameID are fine, but SPs that provision or match users by the emailaddress attribute cannot.",
+			fixClaims+": set the emailaddress claim's source to user.userprincipalname for users without a mailbox, or fill the user's Email (mail) in Users > the user > Properties.")
+	default:
 		r.add(CodeEmailMissing, SeverityWarning,
 			"No emailaddress claim, and the NameID is not an email address: SPs that identify users by email cannot match this user. Entra leaves the emailaddress claim out when the user's mail attribute is empty.",
 			fixClaims+": add (or fix) the emailaddress claim, source user.mail, or user.userprincipalname for users without a mailbox.")
@@ -719,4 +735,31 @@ func checkClaims(r *Report) {
 func looksLikeEmail(s string) bool {
 	at := strings.LastIndex(s, "@")
 	return at > 0 && strings.Contains(s[at:], ".")
+}
+
+// sniffedRoots maps the root element names of SAML documents to their kinds.
+var sniffedRoots = regexp.MustCompile(`<(?:[A-Za-z_][A-Za-z0-9_.-]*:)?(Response|Assertion|AuthnRequest|LogoutRequest|LogoutResponse|EntityDescriptor|EntitiesDescriptor)[\s/>]`)
+
+// sniffKind names the kind of a document that was refused before parsing, from the
+// first SAML root element name it carries, or "" when it carries none. It is a label
+// for the report only: nothing is read from the document on its strength.
+func sniffKind(doc []byte) string {
+	m := sniffedRoots.FindSubmatch(doc)
+	if m == nil {
+		return ""
+	}
+	switch string(m[1]) {
+	case "Response":
+		return KindSAMLResponse
+	case "Assertion":
+		return KindSAMLAssertion
+	case "AuthnRequest":
+		return KindSAMLAuthnRequest
+	case "LogoutRequest":
+		return KindSAMLLogoutRequest
+	case "LogoutResponse":
+		return KindSAMLLogoutResponse
+	default:
+		return KindSAMLMetadata
+	}
 }
