@@ -580,7 +580,7 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 		}
 		if guids > 0 && guids == len(vals) {
 			r.add(CodeGroupsObjectIDs, SeverityInfo,
-				fmt.Sprintf("The groups claim holds %d group object IDs (GUIDs), not names: an app that provisions groups from it creates groups named by GUIDs.", guids),
+				"The groups claim holds "+plural(guids, "group object ID")+" (GUIDs), not names: an app that provisions groups from it creates groups named by GUIDs.",
 				"Map the object IDs to roles in the app, or emit app roles instead (App registrations > your app > App roles); cloud-only groups cannot be emitted by name.")
 		}
 	}

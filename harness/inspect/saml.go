@@ -721,7 +721,7 @@ func checkClaims(r *Report) {
 		}
 		if allGUID {
 			r.add(CodeGroupsObjectIDs, SeverityInfo,
-				fmt.Sprintf("The groups claim carries %d group object IDs (GUIDs), not names: an SP that creates groups on the fly will name them by GUID.", len(g.Values)),
+				"The groups claim carries "+plural(len(g.Values), "group object ID")+" (GUIDs), not names: an SP that creates groups on the fly will name them by GUID.",
 				fixClaims+" > the groups claim > Edit: set Source attribute to sAMAccountName (groups synced from AD) or tick Emit group name for cloud-only groups.")
 		}
 	}
