@@ -167,4 +167,3 @@ func describe(err error) string {
 	}
 	return fmt.Sprint(err)
 }
-
