@@ -296,7 +296,11 @@ func TestSAMLSetupThenLogin(t *testing.T) {
 	if err != nil || len(md.SigningCerts) == 0 || !bytes.Equal(md.SigningCerts[0].Raw, cert.Certificate.Raw) {
 		t.Fatalf("the app's metadata (%v) does not list the certificate activated through Graph first", err)
 	}
-	checkLogin(t, "alice (assigned)", samlLogin(t, e.srv, metadata, entityID, "alice@"+tenant.DemoDomain), true, "")
+	res := samlLogin(t, e.srv, metadata, entityID, "alice@"+tenant.DemoDomain)
+	checkLogin(t, "alice (assigned)", res, true, "")
+	if sig := res.Report.Signature; sig == nil || sig.Status != "valid" || !strings.EqualFold(strings.ReplaceAll(sig.CertSHA1, ":", ""), cert.Thumbprint) {
+		t.Errorf("alice's SAML response signature = %+v, want valid, by the certificate %s activated through Graph", sig, cert.Thumbprint)
+	}
 	checkLogin(t, "bob (not assigned)", samlLogin(t, e.srv, metadata, entityID, "bob@"+tenant.DemoDomain), false, "AADSTS50105")
 }
 
