@@ -206,7 +206,7 @@ const freshFor = 5 * time.Minute
 // SDKClient is Client on msgraph-sdk-go: the same code for Entra and the harness, the
 // Target saying which.
 type SDKClient struct {
-	sdk      *msgraphsdk.GraphServiceClient
+	sdk      root
 	target   Target
 	kind     string // credential kind when this package made it; "" otherwise
 	clientID string
@@ -251,7 +251,7 @@ func NewClient(target Target, cred azcore.TokenCredential, opts Options) (*SDKCl
 		return nil, fmt.Errorf("graph client: %w", err)
 	}
 	adapter.SetBaseUrl(base.String())
-	c.sdk = msgraphsdk.NewGraphServiceClient(adapter)
+	c.sdk = newRoot(adapter)
 	return c, nil
 }
 
