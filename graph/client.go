@@ -25,7 +25,8 @@ import (
 // one should go. SDKClient implements it against Entra or the harness alike.
 //
 // Every method is one step of the setup; an error is an *Error (or an *AuthError when
-// signing in failed) whose text is one sentence saying what is wrong and what to do.
+// signing in failed, or the context's error when it ended) whose text is one sentence
+// saying what is wrong and what to do.
 // Methods taking an App use the IDs the step needs: ObjectID for the application,
 // ServicePrincipalID for the enterprise application, AppID for the client ID.
 type Client interface {
