@@ -152,3 +152,57 @@ func TestPropagationBounded(t *testing.T) {
 		t.Errorf("log has %d retries, want 2 (3 tries)", n)
 	}
 }
+
+// A person signed in with the device code holds delegated permissions only: the tenant
+// reads (User.Read is enough), and a user search is refused with a sentence naming the
+// delegated permission it lacks and the consent URL for the app signed in to.
+func TestDelegatedDeviceCodeClient(t *testing.T) {
+	srv := startHarness(t)
+	cred, approved := deviceCredential(t, srv, false)
+	c, err := graph.NewClient(target(t, srv, nil), cred, graph.Options{})
+	if err != nil {
+		t.Fatalf("NewClient = %v", err)
+	}
+	ctx := testCtx(t)
+	ten, err := c.Tenant(ctx)
+	if _, aerr := approved(); aerr != nil {
+		t.Fatalf("approving on the device page: %v", aerr)
+	}
+	if err != nil || ten.ID != srv.TenantID {
+		t.Fatalf("Tenant() signed in as alice = %+v, %s", ten, describe(err))
+	}
+	_, err = c.SearchUsers(ctx, "bob")
+	var ge *graph.Error
+	if !errors.As(err, &ge) || ge.Status != http.StatusForbidden || ge.Permission != "User.Read.All" ||
+		!strings.Contains(err.Error(), "delegated permission User.Read.All") ||
+		!strings.Contains(ge.ConsentURL, "client_id="+tenant.DemoAppID) {
+		t.Errorf("SearchUsers with User.Read only = %s, want the delegated User.Read.All named with the consent URL", describe(err))
+	}
+}
+
+// An app registered elsewhere (the portal) without an enterprise application gets one;
+// asking again finds the same one.
+func TestEnsureServicePrincipal(t *testing.T) {
+	e := setupClient(t, graphapi.Settings{}, graph.Options{})
+	ctx := testCtx(t)
+	const appID = "2b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e"
+	made, err := e.srv.Store.AddApp(tenant.App{AppID: appID, DisplayName: "Registered in the portal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := e.client.EnsureServicePrincipal(ctx, graph.App{AppID: appID})
+	if err != nil || app.ObjectID != made.ObjectID || !isGUID(app.ServicePrincipalID) || app.DisplayName != "Registered in the portal" {
+		t.Fatalf("EnsureServicePrincipal = %+v, %s; want the app's object ID and a new service principal", app, describe(err))
+	}
+	if stored, _ := e.srv.Store.AppByID(appID); stored.ServicePrincipalID != app.ServicePrincipalID {
+		t.Errorf("the tenant holds service principal %q, want %q", stored.ServicePrincipalID, app.ServicePrincipalID)
+	}
+	again, err := e.client.EnsureServicePrincipal(ctx, app)
+	if err != nil || again != app {
+		t.Errorf("EnsureServicePrincipal again = %+v, %s; want %+v", again, describe(err), app)
+	}
+	_, err = e.client.EnsureServicePrincipal(ctx, graph.App{AppID: "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"})
+	if !isGraphError(err, http.StatusNotFound, "") {
+		t.Errorf("EnsureServicePrincipal for an unknown app = %s, want a 404", describe(err))
+	}
+}
