@@ -47,7 +47,7 @@ func decodeLayers(b []byte, max int) (out []byte, layers []string, err error) {
 			return nil, layers, &layerError{code: CodeInputTooLarge,
 				msg: fmt.Sprintf("The input is %d bytes, more than the %d bytes the inspector accepts.", len(cur), max)}
 		}
-		if len(cur) == 0 || cur[0] == '<' || cur[0] == '{' || looksLikeJWT(string(cur)) {
+		if len(cur) == 0 || cur[0] == '<' || cur[0] == '{' || mayBeJWT(cur) && looksLikeJWT(string(cur)) {
 			return cur, layers, nil
 		}
 		if hasPercentEscape(cur) {
@@ -120,19 +120,43 @@ func readAtMost(r io.Reader, max int) ([]byte, error) {
 	return out, nil
 }
 
+// b64Class classifies bytes for looksLikeBase64: 1 alphabet (standard or URL-safe),
+// 2 padding, 3 whitespace, 0 anything else. A table, because this runs over every byte
+// of every pasted message before anything else.
+var b64Class = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 1
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for _, c := range "+/-_" {
+		t[c] = 1
+	}
+	t['='] = 2
+	for _, c := range " \t\r\n" {
+		t[c] = 3
+	}
+	return t
+}()
+
 // looksLikeBase64 reports whether b, ignoring whitespace, uses only the standard or
 // URL-safe base64 alphabet with padding only at the end.
 func looksLikeBase64(b []byte) bool {
 	n, pad := 0, 0
 	for _, c := range b {
-		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		switch b64Class[c] {
+		case 3:
 			continue
-		case c == '=':
+		case 2:
 			pad++
-		case pad > 0:
-			return false
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/', c == '-', c == '_':
+		case 1:
+			if pad > 0 {
+				return false
+			}
 		default:
 			return false
 		}
@@ -144,22 +168,30 @@ func looksLikeBase64(b []byte) bool {
 // decodeLenientBase64 decodes standard or URL-safe base64, padded or not, ignoring line
 // breaks. A '+' turned into a space by a careless URL decoding is put back.
 func decodeLenientBase64(b []byte) ([]byte, error) {
-	s := strings.Map(func(r rune) rune {
-		switch r {
-		case '\t', '\r', '\n':
-			return -1
+	b = bytes.TrimSpace(b)
+	clean := b
+	spaces := false
+	if bytes.ContainsAny(b, " \t\r\n") {
+		clean = make([]byte, 0, len(b))
+		for _, c := range b {
+			switch c {
+			case '\t', '\r', '\n':
+				continue
+			case ' ':
+				spaces = true
+			}
+			clean = append(clean, c)
 		}
-		return r
-	}, string(b))
-	s = strings.TrimSpace(s)
-	candidates := []string{strings.ReplaceAll(s, " ", "")}
-	if strings.Contains(s, " ") {
-		candidates = append(candidates, strings.ReplaceAll(s, " ", "+"))
 	}
+	candidates := [][]byte{clean}
+	if spaces {
+		candidates = [][]byte{bytes.ReplaceAll(clean, []byte(" "), nil), bytes.ReplaceAll(clean, []byte(" "), []byte("+"))}
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean))+3)
 	for _, c := range candidates {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if out, err := enc.DecodeString(c); err == nil {
-				return out, nil
+			if n, err := enc.Decode(out, c); err == nil {
+				return out[:n], nil
 			}
 		}
 	}
@@ -189,6 +221,13 @@ func isPastedText(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// mayBeJWT is looksLikeJWT's cheap first test, without copying the input: a compact
+// JWS has two dots and a JWE four, and base64 of a SAML message has none.
+func mayBeJWT(b []byte) bool {
+	n := bytes.Count(b, []byte("."))
+	return n == 2 || n == 4
 }
 
 // looksLikeJWT reports whether s has the shape of a compact JWS (three base64url

@@ -285,14 +285,15 @@ func isGUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
-	for i, r := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch i {
 		case 8, 13, 18, 23:
-			if r != '-' {
+			if c != '-' {
 				return false
 			}
 		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			if !isHexDigit(c) {
 				return false
 			}
 		}
