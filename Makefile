@@ -51,7 +51,7 @@ interop: interop-deps
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd interop && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
 	node interop/samlify-idp.js "$$dir/interop-samlify-live" && \
-	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -run 'TestCases|TestInterop' ./harness/inspect && \
+	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -v -run 'TestCases|TestInterop|TestDifferentialInterop' ./harness/inspect && \
 	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop(Node|Login)$$' ./cmd/ssowizard && \
 	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop' ./harness/sp
 
