@@ -292,11 +292,7 @@ func (a *API) applications(c *call, e *ref, rest []string) bool {
 		if !c.method("GET", "PATCH", "DELETE") {
 			return true
 		}
-		perm := permAppWrite
-		if c.r.Method == "GET" {
-			perm = permAppRead
-		}
-		if !c.allow(perm) {
+		if !c.allowMethod(permAppRead, permAppWrite) {
 			return true
 		}
 		app, ok := a.appByRef(*e)
@@ -599,11 +595,7 @@ func (a *API) servicePrincipals(c *call, e *ref, rest []string) bool {
 		if !c.method("GET", "PATCH") {
 			return true
 		}
-		perm := permAppWrite
-		if c.r.Method == "GET" {
-			perm = permAppRead
-		}
-		if !c.allow(perm) {
+		if !c.allowMethod(permAppRead, permAppWrite) {
 			return true
 		}
 		app, ok := a.spByRef(*e)

@@ -61,11 +61,7 @@ func (a *API) assignments(c *call, e *ref, rest []string) bool {
 			return true
 		}
 	}
-	perm := permAssignWrite
-	if c.r.Method == "GET" {
-		perm = permAssignRead
-	}
-	if !c.allow(perm) {
+	if !c.allowMethod(permAssignRead, permAssignWrite) {
 		return true
 	}
 	app, ok := a.spByRef(*e)
