@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -45,24 +44,9 @@ type AuthnRequestOptions struct {
 // BuildAuthnRequest builds an unsigned AuthnRequest (Entra signs nothing on the
 // request path unless the app requires it; see RedirectURL for the query signature).
 func BuildAuthnRequest(o AuthnRequestOptions) (xml []byte, id string, err error) {
-	if o.Now.IsZero() {
-		return nil, "", errors.New("build authn request: Now is not set")
-	}
-	id = o.ID
-	if id == "" {
-		if id, err = NewID(randOr(o.Rand)); err != nil {
-			return nil, "", err
-		}
-	}
-	doc := etree.NewDocument()
-	r := doc.CreateElement("samlp:AuthnRequest")
-	r.CreateAttr("xmlns:samlp", NSProtocol)
-	r.CreateAttr("xmlns:saml", NSAssertion)
-	r.CreateAttr("ID", id)
-	r.CreateAttr("Version", "2.0")
-	r.CreateAttr("IssueInstant", instant(o.Now))
-	if o.Destination != "" {
-		r.CreateAttr("Destination", o.Destination)
+	doc, r, id, err := newRequest("authn request", "samlp:AuthnRequest", o.ID, o.Destination, o.Now, o.Rand)
+	if err != nil {
+		return nil, "", err
 	}
 	if o.ACS != "" {
 		r.CreateAttr("AssertionConsumerServiceURL", o.ACS)
@@ -119,26 +103,36 @@ type LogoutRequestOptions struct {
 	Rand         io.Reader
 }
 
-// BuildLogoutRequest builds an unsigned LogoutRequest.
-func BuildLogoutRequest(o LogoutRequestOptions) (xml []byte, id string, err error) {
-	if o.Now.IsZero() {
-		return nil, "", errors.New("build logout request: Now is not set")
+// newRequest starts an SP's request document: the protocol element with its namespaces,
+// ID (id, or a fresh Entra-shaped one), Version, IssueInstant and Destination.
+func newRequest(what, element, id, destination string, now time.Time, rnd io.Reader) (*etree.Document, *etree.Element, string, error) {
+	if now.IsZero() {
+		return nil, nil, "", fmt.Errorf("build %s: Now is not set", what)
 	}
-	id = o.ID
 	if id == "" {
-		if id, err = NewID(randOr(o.Rand)); err != nil {
-			return nil, "", err
+		var err error
+		if id, err = NewID(randOr(rnd)); err != nil {
+			return nil, nil, "", err
 		}
 	}
 	doc := etree.NewDocument()
-	r := doc.CreateElement("samlp:LogoutRequest")
+	r := doc.CreateElement(element)
 	r.CreateAttr("xmlns:samlp", NSProtocol)
 	r.CreateAttr("xmlns:saml", NSAssertion)
 	r.CreateAttr("ID", id)
 	r.CreateAttr("Version", "2.0")
-	r.CreateAttr("IssueInstant", instant(o.Now))
-	if o.Destination != "" {
-		r.CreateAttr("Destination", o.Destination)
+	r.CreateAttr("IssueInstant", instant(now))
+	if destination != "" {
+		r.CreateAttr("Destination", destination)
+	}
+	return doc, r, id, nil
+}
+
+// BuildLogoutRequest builds an unsigned LogoutRequest.
+func BuildLogoutRequest(o LogoutRequestOptions) (xml []byte, id string, err error) {
+	doc, r, id, err := newRequest("logout request", "samlp:LogoutRequest", o.ID, o.Destination, o.Now, o.Rand)
+	if err != nil {
+		return nil, "", err
 	}
 	r.CreateElement("saml:Issuer").SetText(o.Issuer)
 	nid := r.CreateElement("saml:NameID")
