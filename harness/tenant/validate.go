@@ -20,17 +20,7 @@ const pairwiseKeySize = 32
 // compare as Entra compares them. withSP also gives every app its service principal, as
 // the portal does for an app registered there; Graph-created apps wait for their own.
 func (t *Tenant) complete(rnd io.Reader, withSP bool) error {
-	gen := func(p *string) error {
-		if *p == "" {
-			id, err := NewGUID(rnd)
-			if err != nil {
-				return err
-			}
-			*p = id
-		}
-		*p = lowerGUID(*p)
-		return nil
-	}
+	gen := func(p *string) error { return fillGUID(p, rnd) }
 	if err := gen(&t.TenantID); err != nil {
 		return err
 	}
@@ -76,18 +66,22 @@ func (t *Tenant) complete(rnd io.Reader, withSP bool) error {
 	return nil
 }
 
-func (a *App) complete(rnd io.Reader, withSP bool) error {
-	gen := func(p *string) error {
-		if *p == "" {
-			id, err := NewGUID(rnd)
-			if err != nil {
-				return err
-			}
-			*p = id
+// fillGUID gives an empty ID a random GUID from rnd and lower-cases any GUID, so that
+// references compare as Entra compares them.
+func fillGUID(p *string, rnd io.Reader) error {
+	if *p == "" {
+		id, err := NewGUID(rnd)
+		if err != nil {
+			return err
 		}
-		*p = lowerGUID(*p)
-		return nil
+		*p = id
 	}
+	*p = lowerGUID(*p)
+	return nil
+}
+
+func (a *App) complete(rnd io.Reader, withSP bool) error {
+	gen := func(p *string) error { return fillGUID(p, rnd) }
 	if err := gen(&a.AppID); err != nil {
 		return err
 	}
