@@ -21,10 +21,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,6 +49,15 @@ type Config struct {
 	Tenant *tenant.Tenant
 	// TenantFile, when set and Tenant is nil, is loaded instead of the demo.
 	TenantFile string
+	// TenantState, when set, is the path of a tenant file that keeps the served tenant
+	// across restarts. If it exists at Start it is served, instead of Tenant, TenantFile
+	// or the demo; if not, the tenant chosen by those is written there (its directory is
+	// created 0700). After every change to the tenant (Graph writes, the admin
+	// endpoints, Store's methods; Scenarios above included) it is rewritten before the
+	// change is answered, atomically and private to its owner (0600): a process stopped
+	// at any moment leaves the old file or the new one. It holds passwords and secret
+	// values: it is the emulator's own state.
+	TenantState string
 	// Now is the clock of the protocol (tokens, codes, sessions, secrets' expiry);
 	// nil means time.Now. Certificates follow the wall clock, which TLS clients check.
 	Now func() time.Time
@@ -117,18 +128,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	t := cfg.Tenant
-	if t == nil && cfg.TenantFile != "" {
-		if t, err = tenant.Load(cfg.TenantFile, nil); err != nil {
-			return nil, fmt.Errorf("harness: %w", err)
-		}
-	}
-	if t == nil {
-		t = tenant.Demo(now())
-	}
-	store, err := tenant.NewStore(t, nil)
+	store, err := openTenant(cfg, now, logger)
 	if err != nil {
-		return nil, fmt.Errorf("harness: tenant: %w", err)
+		return nil, fmt.Errorf("harness: %w", err)
 	}
 	if len(cfg.Scenarios) > 0 {
 		names := store.ScenariosFor("")
@@ -207,6 +209,59 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// openTenant makes the store of the tenant to serve: the kept state when there is one,
+// else Tenant, TenantFile or the demo; and, with TenantState set, keeps it on disk.
+func openTenant(cfg Config, now func() time.Time, logger *slog.Logger) (*tenant.Store, error) {
+	kept := false
+	if cfg.TenantState != "" {
+		switch _, err := os.Stat(cfg.TenantState); {
+		case err == nil:
+			kept = true
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("tenant state: %w", err)
+		}
+	}
+	var t *tenant.Tenant
+	var err error
+	switch {
+	case kept:
+		t, err = tenant.LoadSaved(cfg.TenantState, nil)
+	case cfg.Tenant != nil:
+		t = cfg.Tenant
+	case cfg.TenantFile != "":
+		t, err = tenant.Load(cfg.TenantFile, nil)
+	default:
+		t = tenant.Demo(now())
+	}
+	if err != nil {
+		return nil, err
+	}
+	store, err := tenant.NewStore(t, nil)
+	if err != nil {
+		return nil, fmt.Errorf("tenant: %w", err)
+	}
+	if cfg.TenantState == "" {
+		return store, nil
+	}
+	if !kept {
+		if err := os.MkdirAll(filepath.Dir(cfg.TenantState), 0o700); err != nil {
+			return nil, fmt.Errorf("tenant state: %w", err)
+		}
+		if err := store.Save(cfg.TenantState); err != nil {
+			return nil, err
+		}
+	}
+	path := cfg.TenantState
+	store.OnChange(func(t *tenant.Tenant) {
+		// The change is made and served already; a file that cannot be written is the
+		// operator's to fix, and the next change tries again.
+		if err := tenant.Save(path, t); err != nil {
+			logger.Error("tenant state not saved", "error", err)
+		}
+	})
+	return store, nil
 }
 
 // Client returns an HTTP client that trusts the harness CA (and only it), for tests and

@@ -42,7 +42,15 @@ func (e *FieldError) Error() string {
 }
 
 // Load reads and checks a tenant file; see Parse. The error names the file.
-func Load(path string, rnd io.Reader) (*Tenant, error) {
+func Load(path string, rnd io.Reader) (*Tenant, error) { return load(path, rnd, true) }
+
+// LoadSaved reads a tenant file that Save wrote from a Store (the harness's kept
+// tenant state). It is Load, except that an app without a service principal keeps none:
+// it was registered through Graph and its enterprise application is not created yet,
+// where a hand-written file means every app to have one.
+func LoadSaved(path string, rnd io.Reader) (*Tenant, error) { return load(path, rnd, false) }
+
+func load(path string, rnd io.Reader, withSP bool) (*Tenant, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("tenant file: %w", err)
@@ -55,7 +63,7 @@ func Load(path string, rnd io.Reader) (*Tenant, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("tenant file %s: larger than %d MiB; this is not a tenant file", path, maxFileSize>>20)
 	}
-	t, err := Parse(data, rnd)
+	t, err := parse(data, rnd, withSP)
 	if err != nil {
 		return nil, fmt.Errorf("tenant file %s: %w", path, err)
 	}
@@ -66,7 +74,9 @@ func Load(path string, rnd io.Reader) (*Tenant, error) {
 // from rnd, which nil means crypto/rand; the pairwise key), applies the defaults, and
 // checks it. A file that is not JSON, has a field the format does not know, or contradicts
 // itself is refused with a *FieldError.
-func Parse(data []byte, rnd io.Reader) (*Tenant, error) {
+func Parse(data []byte, rnd io.Reader) (*Tenant, error) { return parse(data, rnd, true) }
+
+func parse(data []byte, rnd io.Reader, withSP bool) (*Tenant, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -85,7 +95,7 @@ func Parse(data []byte, rnd io.Reader) (*Tenant, error) {
 		line, col := position(data, int64(len(data)-len(rest)))
 		return nil, &FieldError{Line: line, Column: col, Msg: "more data follows the tenant object; a tenant file holds one JSON object"}
 	}
-	if err := t.complete(rnd, true); err != nil {
+	if err := t.complete(rnd, withSP); err != nil {
 		return nil, err
 	}
 	if err := t.Validate(); err != nil {

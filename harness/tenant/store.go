@@ -28,11 +28,16 @@ type Store struct {
 	rnd io.Reader // IDs and secrets for the Graph side's creations
 
 	saveMu sync.Mutex // orders saves, so the last one written is the newest
+
+	hooks    []func(*Tenant) // under mu
+	notifyMu sync.Mutex      // serialises hook calls; holds notified
+	notified uint64          // seq of the last view handed to the hooks
 }
 
 // view is one published state of the tenant with its indexes.
 type view struct {
 	t           *Tenant
+	seq         uint64 // how many changes were published before this one
 	pairwiseKey []byte
 	domains     map[string]*Domain // lower-case name
 	users       map[string]*User   // object ID
@@ -296,22 +301,59 @@ func (s *Store) Sub(userID, appID string) string {
 
 // update applies change to a copy of the tenant, completes it (IDs, defaults; no
 // service principal is created implicitly), validates it and publishes it. Writers are
-// serialised; readers keep the previous view until the swap.
+// serialised; readers keep the previous view until the swap. The change hooks have seen
+// it (or a newer state) before update returns.
 func (s *Store) update(change func(t *Tenant) error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	t := s.v.t.Clone()
-	if err := change(t); err != nil {
+	err := change(t)
+	if err == nil {
+		err = t.complete(s.rnd, false)
+	}
+	if err == nil {
+		err = t.Validate()
+	}
+	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	if err := t.complete(s.rnd, false); err != nil {
-		return err
+	v := newView(t)
+	v.seq = s.v.seq + 1
+	s.v = v
+	hooks := s.hooks
+	s.mu.Unlock()
+	if len(hooks) > 0 {
+		s.notify(hooks)
 	}
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	s.v = newView(t)
 	return nil
+}
+
+// notify hands the newest published tenant to the hooks, unless a writer that published
+// later has already done so. Hooks run one call at a time, in the order of the changes,
+// and never under mu, so they may read the store.
+func (s *Store) notify(hooks []func(*Tenant)) {
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	v := s.view()
+	if v.seq <= s.notified {
+		return
+	}
+	s.notified = v.seq
+	for _, fn := range hooks {
+		fn(v.t.Clone())
+	}
+}
+
+// OnChange registers fn to be called after every change the store accepts (any of its
+// mutation methods), with a copy of the tenant as it then is, before that method returns.
+// Calls are made one at a time, in the order of the changes, outside the store's lock;
+// when changes come faster than fn returns, one call may stand for several, and it is
+// always given the newest tenant. fn may read the store but must not change it (that
+// would wait for itself forever).
+func (s *Store) OnChange(fn func(*Tenant)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks = append(slices.Clip(s.hooks), fn)
 }
 
 // Update applies an arbitrary change to the tenant, all or nothing: change edits a copy,
