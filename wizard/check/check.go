@@ -84,3 +84,27 @@ func (r Result) with(detail string) Result {
 	r.Detail = detail
 	return r
 }
+
+// ResultError is a failed Result used as an error, so that callers can recover it with
+// errors.As; its text is the Message followed by the Fix.
+type ResultError struct{ Result Result }
+
+// Error returns what was found and what to do.
+func (e *ResultError) Error() string {
+	if e.Result.Fix == "" {
+		return e.Result.Message
+	}
+	return e.Result.Message + " " + e.Result.Fix
+}
+
+// Validator adapts a check of one string to the func(string) error shape of form
+// validators (fyne.StringValidator fits it): nil unless the Result failed, else a
+// *ResultError. Warnings pass.
+func Validator(c func(string) Result) func(string) error {
+	return func(s string) error {
+		if r := c(s); r.Failed() {
+			return &ResultError{Result: r}
+		}
+		return nil
+	}
+}

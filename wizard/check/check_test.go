@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -108,5 +109,23 @@ func TestFailed(t *testing.T) {
 	}
 	if ok.Failed() || warning.Failed() || !bad.Failed() {
 		t.Error("Result.Failed must be true for Error only")
+	}
+}
+
+func TestValidator(t *testing.T) {
+	v := check.Validator(check.ClientID)
+	if err := v("1b4e28ba-2fa1-41d2-883f-0016d3cca427"); err != nil {
+		t.Errorf("Validator(ClientID)(GUID) = %v, want nil", err)
+	}
+	err := v("{1b4e28ba-2fa1-41d2-883f-0016d3cca427}")
+	var re *check.ResultError
+	if !errors.As(err, &re) || re.Result.ID != "client-id-braces" {
+		t.Fatalf("Validator(ClientID)(braced) = %v, want a ResultError client-id-braces", err)
+	}
+	if want := re.Result.Message + " " + re.Result.Fix; err.Error() != want {
+		t.Errorf("error text %q, want %q", err.Error(), want)
+	}
+	if err := check.Validator(check.DomainName)("bücher.de"); err != nil {
+		t.Errorf("a warning must pass the validator, got %v", err)
 	}
 }

@@ -20,7 +20,8 @@ var reminderDays = []int{60, 30, 7}
 
 // Expiry judges a credential's end (a client secret, a signing certificate) at now:
 // Error once it has passed, Warning within 60 days, else OK with the date. what names
-// the credential in a sentence, e.g. "client secret".
+// the credential in a sentence, e.g. "client secret". The Result's Field is empty: the
+// caller knows which input the credential belongs to.
 func Expiry(what string, end, now time.Time) Result {
 	w := what
 	if w == "" {

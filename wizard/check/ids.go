@@ -96,6 +96,9 @@ func ClientID(s string) Result {
 	if t == "" {
 		return fail(id+"-empty", field, "The Application (client) ID is empty.", where)
 	}
+	if r, found := innerSpace(id, field, label, t); found {
+		return r
+	}
 	guid, how, isGUID := unwrapGUID(t)
 	switch {
 	case tenant.LooksLikeSecretValue(t):
@@ -123,6 +126,9 @@ func TenantID(s string) Result {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return fail(id+"-empty", field, "The tenant ID is empty.", where)
+	}
+	if r, found := innerSpace(id, field, label, t); found {
+		return r
 	}
 	if multiTenantNames[strings.ToLower(t)] {
 		return fail(id+"-multi-tenant", field,
@@ -170,6 +176,27 @@ func tenantInURL(s string) string {
 		return strings.ToLower(seg)
 	}
 	return ""
+}
+
+// innerSpace explains a space, line break or invisible character inside a trimmed ID
+// (copying from a web page or a PDF brings them along), with the GUID to enter when
+// removing them leaves one.
+func innerSpace(id, field, label, t string) (Result, bool) {
+	if strings.IndexFunc(t, isSpaceOrInvisible) < 0 {
+		return Result{}, false
+	}
+	r := fail(id+"-whitespace", field, fmt.Sprintf("The %s has a space, line break or invisible character inside it.", label),
+		"Type it again or copy it with the copy button beside it in the portal.")
+	stripped := strings.Map(func(r rune) rune {
+		if isSpaceOrInvisible(r) {
+			return -1
+		}
+		return r
+	}, t)
+	if guid, how, found := unwrapGUID(stripped); found && how == guidBare {
+		r.Fix = fmt.Sprintf("Enter it as %s.", guid)
+	}
+	return r, true
 }
 
 // App is an application registration of the tenant, as far as the checks need it.

@@ -31,9 +31,12 @@ func TestClientID(t *testing.T) {
 		{"1b4e28ba2fa141d2883f0016d3cca427", want{id: "client-id-no-dashes", severity: check.Error, fix: []string{appID}}},
 		{"api://" + appID, want{id: "client-id-app-id-uri", severity: check.Error, fix: []string{appID}}},
 		{entraShapedSecret, want{id: "client-id-is-secret", severity: check.Error}},
-		{"Vendor SSO", want{id: "client-id-format", severity: check.Error, message: []string{"8-4-4-4-12"}}},
+		{"VendorSSO", want{id: "client-id-format", severity: check.Error, message: []string{"8-4-4-4-12"}}},
 		{"1b4e28ba-2fa1-41d2-883f-0016d3cca42", want{id: "client-id-format", severity: check.Error}},
 		{"00000000-0000-0000-0000-000000000000", want{id: "client-id-zero", severity: check.Error}},
+		{"\u200b" + appID, want{id: "client-id-whitespace", severity: check.Error, fix: []string{appID}}},
+		{"1b4e28ba-2fa1-41d2-883f-\n0016d3cca427", want{id: "client-id-whitespace", severity: check.Error, fix: []string{appID}}},
+		{"Vendor SSO", want{id: "client-id-whitespace", severity: check.Error, fix: []string{"copy button"}}},
 	} {
 		r := check.ClientID(tc.in)
 		tc.check(t, fmt.Sprintf("ClientID(%q)", tc.in), r)
@@ -62,7 +65,9 @@ func TestTenantID(t *testing.T) {
 		{"https://portal.azure.com/#home", want{id: "tenant-id-url", severity: check.Error, fix: []string{"Overview"}}},
 		{"admin@contoso.com", want{id: "tenant-id-email", severity: check.Error, fix: []string{"contoso.com"}}},
 		{"{" + tenantID + "}", want{id: "tenant-id-braces", severity: check.Error, fix: []string{tenantID}}},
-		{"Contoso Ltd", want{id: "tenant-id-format", severity: check.Error}},
+		{"Contoso Ltd", want{id: "tenant-id-whitespace", severity: check.Error}},
+		{tenantID[:10] + " " + tenantID[10:], want{id: "tenant-id-whitespace", severity: check.Error, fix: []string{tenantID}}},
+		{"Contoso_Ltd", want{id: "tenant-id-format", severity: check.Error}},
 		{"contoso", want{id: "tenant-id-format", severity: check.Error, detail: []string{"no dot"}}},
 	} {
 		tc.check(t, fmt.Sprintf("TenantID(%q)", tc.in), check.TenantID(tc.in))

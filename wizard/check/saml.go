@@ -61,6 +61,7 @@ func EntityID(s string) Result {
 // EntityIDUnique checks that no app of the tenant other than selfAppID (the app being
 // set up, by Application ID) already has entityID among its Identifiers: Entra requires
 // each Identifier to be unique in the tenant, and refuses to save a duplicate.
+// Identifiers are compared ignoring case, to be on the safe side.
 func EntityIDUnique(entityID, selfAppID string, apps []App) Result {
 	const id, field = "entity-id-unique", fieldEntityID
 	e := strings.TrimSpace(entityID)
