@@ -79,8 +79,11 @@ func isBracedGUID(t string) bool {
 // isMasked reports whether t is the secret as the portal shows it once hidden: the hint
 // followed by asterisks (or bullets, or an ellipsis).
 func isMasked(t string) bool {
-	return strings.Contains(t, "***") || strings.ContainsRune(t, '•') || strings.ContainsRune(t, '●') ||
-		strings.HasSuffix(t, "...") || strings.HasSuffix(t, "…")
+	if strings.Contains(t, "***") || strings.ContainsAny(t, "•●…") {
+		return true
+	}
+	// "." is in the secret alphabet: a real Value may end with three dots.
+	return strings.HasSuffix(t, "...") && !tenant.LooksLikeSecretValue(t)
 }
 
 // isSpaceOrInvisible matches white space and the format characters (zero-width space,

@@ -42,6 +42,8 @@ func TestSecretValue(t *testing.T) {
 		{"masked", s.Hint + "*************************************", want{id: "secret-hint-only", severity: check.Error, message: []string{"masked"}}},
 		{"bullets", s.Hint + "•••••••", want{id: "secret-hint-only", severity: check.Error}},
 		{"ellipsis", s.Value[:10] + "…", want{id: "secret-hint-only", severity: check.Error}},
+		{"three dots typed after the start", s.Value[:10] + "...", want{id: "secret-hint-only", severity: check.Error}},
+		{"a Value that ends in dots", "Zx18Q~abcdefghijklmnopqrstuvwxyz01234...", want{id: "client-secret", severity: check.OK}},
 		{"line break inside", s.Value[:20] + "\n" + s.Value[20:], want{id: "client-secret-whitespace", severity: check.Error}},
 		{"zero-width space inside", s.Value[:20] + "\u200b" + s.Value[20:], want{id: "client-secret-whitespace", severity: check.Error}},
 		{"too short", "Pa55w0rd-xyz", want{id: "client-secret-too-short", severity: check.Error, detail: []string{"12 characters"}}},
