@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/wizard"
 )
 
 // Deps are what the screens need from the composition root. No globals.
@@ -26,6 +27,17 @@ type Deps struct {
 	// Example makes an example Entra SAML response for "Load example", fresh at each call so
 	// it is inside its validity window when inspected; nil hides the button.
 	Example func() []byte
+
+	// Engine runs and keeps setups; nil leaves the wizard out of the window.
+	Engine *wizard.Engine
+	// Target returns where a session's steps act: "harness" (the embedded local Entra,
+	// started on first use, with its seeded user completing test logins) or "entra"
+	// (a real tenant; automatic mode signs the admin in first). It may be slow and is
+	// called off the UI goroutine.
+	Target func(ctx context.Context, name string, mode wizard.Mode) (*wizard.Target, error)
+	// OpenURL opens a link in the system browser (the Entra admin center's blades);
+	// nil hides the buttons that would.
+	OpenURL func(u string) error
 }
 
 // NewMainWindow builds the main window with the shell and its screens.
