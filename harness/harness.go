@@ -79,6 +79,27 @@ type Config struct {
 	// Graph are the Graph side's faults at start (propagation delay, throttle), for
 	// tests of clients' retries; /harness/graph changes them while running.
 	Graph graphapi.Settings
+	// OnIssue, when set, is handed each SAML Response the harness posts to a reply URL
+	// (kind idp.IssuedSAMLResponse, the base64 as posted) and each ID token it issues
+	// (kind idp.IssuedIDToken), as Server.LastIssued records them. It runs on the
+	// request's goroutine and must return quickly.
+	OnIssue func(kind string, message []byte)
+}
+
+// Issued is a message the harness handed out, for a person to inspect.
+type Issued struct {
+	// Kind is idp.IssuedSAMLResponse or idp.IssuedIDToken.
+	Kind string
+	// Message is the base64 SAMLResponse as posted, or the compact ID token.
+	Message []byte
+	// At is when it was issued, by the wall clock.
+	At time.Time
+}
+
+// lastIssued keeps the most recent Issued.
+type lastIssued struct {
+	mu   sync.Mutex
+	last Issued
 }
 
 // Server is a running harness.
@@ -107,6 +128,7 @@ type Server struct {
 	done      chan struct{}
 	serveErr  error
 	closeOnce sync.Once
+	issued    *lastIssued
 }
 
 // Start listens, then serves in the background until ctx ends or Shutdown/Close is
@@ -152,9 +174,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("harness: listen on %s: %w", addr, err)
 	}
 	base := "https://" + ln.Addr().String()
+	issued := &lastIssued{}
+	onIssue := func(kind string, message []byte) {
+		issued.mu.Lock()
+		issued.last = Issued{Kind: kind, Message: slices.Clone(message), At: time.Now()}
+		issued.mu.Unlock()
+		if cfg.OnIssue != nil {
+			cfg.OnIssue(kind, message)
+		}
+	}
 	login, err := idp.New(idp.Config{BaseURL: base, Store: store, Keys: []idp.SigningKey{st.signing},
 		Now: now, Logger: logger, DevicePollInterval: cfg.DevicePollInterval, SlowDelay: cfg.SlowDelay,
-		SAMLKeyDir: filepath.Join(cfg.StateDir, "saml")})
+		SAMLKeyDir: filepath.Join(cfg.StateDir, "saml"), OnIssue: onIssue})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)
@@ -186,6 +217,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln:         ln,
 		pool:       pool,
 		done:       make(chan struct{}),
+		issued:     issued,
 	}
 	s.srv = &http.Server{
 		Handler:           logRequests(logger, withGraph(graph, mux)),
@@ -296,6 +328,16 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() { err = s.srv.Close() })
 	<-s.done
 	return err
+}
+
+// LastIssued returns the last SAML Response or ID token the harness handed out; ok is
+// false until it has handed out one.
+func (s *Server) LastIssued() (last Issued, ok bool) {
+	s.issued.mu.Lock()
+	defer s.issued.mu.Unlock()
+	last = s.issued.last
+	last.Message = slices.Clone(last.Message)
+	return last, last.Kind != ""
 }
 
 // Done is closed when the server has stopped.

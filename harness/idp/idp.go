@@ -61,7 +61,19 @@ type Config struct {
 	// SAMLKeyDir keeps the apps' SAML token signing key pairs (by certificate key ID)
 	// across restarts; empty keeps them in memory only.
 	SAMLKeyDir string
+	// OnIssue, when set, is handed each SAML Response posted to a reply URL (kind
+	// IssuedSAMLResponse, the base64 as posted, error statuses included) and each ID
+	// token issued (kind IssuedIDToken, the compact JWT), so a tool can show the last
+	// answer. It runs on the request's goroutine before the answer is written, and must
+	// return quickly; the message is the caller's to keep.
+	OnIssue func(kind string, message []byte)
 }
+
+// Kinds of message OnIssue is handed.
+const (
+	IssuedSAMLResponse = "saml-response"
+	IssuedIDToken      = "id-token"
+)
 
 // Lifetimes Entra uses.
 const (
@@ -93,6 +105,8 @@ type IdP struct {
 	samlKeys   *samlKeys
 	samlCertMu sync.Mutex // serialises creating an app's first SAML certificate
 	samlEnc    sync.Map   // encryption certificate PEM → *x509.Certificate
+
+	onIssue func(kind string, message []byte)
 }
 
 // memState is everything the IdP remembers between requests; guarded by IdP.mu.
@@ -124,6 +138,7 @@ func New(cfg Config) (*IdP, error) {
 		log:       cfg.Logger,
 		poll:      cfg.DevicePollInterval,
 		slowDelay: cfg.SlowDelay,
+		onIssue:   cfg.OnIssue,
 		state: memState{
 			pending:  map[string]*authRequest{},
 			sessions: map[string]*session{},
@@ -176,6 +191,13 @@ func (p *IdP) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oidc/userinfo", p.userinfo)
 	mux.HandleFunc("POST /oidc/userinfo", p.userinfo)
 	p.registerSAML(mux)
+}
+
+// issued tells OnIssue about a message handed out.
+func (p *IdP) issued(kind string, message []byte) {
+	if p.onIssue != nil {
+		p.onIssue(kind, message)
+	}
 }
 
 // Issuer is the v2.0 issuer of the tenant's ID tokens.

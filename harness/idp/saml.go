@@ -456,8 +456,10 @@ func (p *IdP) postToACS(w http.ResponseWriter, req *samlAuthn, xml []byte) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
+	posted := base64.StdEncoding.EncodeToString(xml)
+	p.issued(IssuedSAMLResponse, []byte(posted))
 	w.WriteHeader(http.StatusOK)
-	w.Write(entrasaml.AutoPostForm(req.acs, base64.StdEncoding.EncodeToString(xml), req.relayState))
+	w.Write(entrasaml.AutoPostForm(req.acs, posted, req.relayState))
 }
 
 // samlStatus sends an error back to the reply URL: an unsigned Response with the status

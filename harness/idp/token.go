@@ -302,6 +302,9 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 		resp.RefreshToken = rt
 	}
 	p.log.Info("tokens issued", "client_id", cl.app.AppID, "user", u.ID, "grant", r.PostForm.Get("grant_type"))
+	if resp.IDToken != "" {
+		p.issued(IssuedIDToken, []byte(resp.IDToken))
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
