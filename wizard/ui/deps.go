@@ -1,6 +1,7 @@
-// Package ui holds the Fyne screens of ssowizard: the window shell and its screens,
-// the Inspector first. It receives what it needs through Deps from the composition
-// root in cmd/ssowizard and keeps no package-level state.
+// Package ui holds the Fyne screens of ssowizard: the window shell with its tabs
+// (Setup, Harness, Inspector), the start screen that begins or resumes a setup, the
+// harness panel and the Inspector. It receives what it needs through Deps from the
+// composition root in cmd/ssowizard and keeps no package-level state.
 package ui
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/wizard"
 )
@@ -28,8 +30,16 @@ type Deps struct {
 	// it is inside its validity window when inspected; nil hides the button.
 	Example func() []byte
 
-	// Engine runs and keeps setups; nil leaves the wizard out of the window.
+	// Engine runs and keeps setups, ready to use. When it is nil, OpenEngine opens one
+	// on first need; when both are nil the wizard is left out of the window.
 	Engine *wizard.Engine
+	// OpenEngine opens the engine (its database, the keyring): it may be slow and is
+	// called once, off the UI goroutine, so the window shows before it is done. It is
+	// used only when Engine is nil.
+	OpenEngine func(ctx context.Context) (*wizard.Engine, error)
+	// DemoOnFirstRun starts a demo setup (demo ticket, OIDC, manual mode, the local
+	// harness) when there is no saved setup, so a first start walks the whole journey.
+	DemoOnFirstRun bool
 	// Target returns where a session's steps act: "harness" (the embedded local Entra,
 	// started on first use, with its seeded user completing test logins) or "entra"
 	// (a real tenant; automatic mode signs the admin in first). It may be slow and is
@@ -38,18 +48,48 @@ type Deps struct {
 	// OpenURL opens a link in the system browser (the Entra admin center's blades);
 	// nil hides the buttons that would.
 	OpenURL func(u string) error
+	// Harness starts and stops the embedded local Entra; nil leaves the Harness tab out.
+	Harness HarnessControl
+}
+
+// HarnessControl runs the embedded local Entra for the Harness tab. Its methods are
+// safe to call from any goroutine; Start and Stop may be slow and are called off the UI
+// goroutine.
+type HarnessControl interface {
+	// Start starts the harness, or returns the one already running.
+	Start(ctx context.Context) (*harness.Server, error)
+	// Stop stops the harness; stopping one that is not running does nothing.
+	Stop(ctx context.Context) error
+	// Server returns the running harness, or nil.
+	Server() *harness.Server
+}
+
+// Main is the main window and the shell in it.
+type Main struct {
+	// Window is the main window; ShowAndRun it.
+	Window fyne.Window
+	sh     *shell
+}
+
+// NewMain builds the main window with the shell and its screens. It does no slow work:
+// the engine is opened and the harness started later, off the UI goroutine.
+func NewMain(d Deps) *Main {
+	w := d.App.NewWindow("ssowizard")
+	sh := newShell(d, w, screens())
+	w.SetContent(sh.content)
+	w.Resize(fyne.NewSize(1280, 860))
+	sh.start()
+	return &Main{Window: w, sh: sh}
 }
 
 // NewMainWindow builds the main window with the shell and its screens.
-func NewMainWindow(d Deps) fyne.Window {
-	w := d.App.NewWindow("ssowizard")
-	w.SetContent(NewContent(d, w))
-	w.Resize(fyne.NewSize(1280, 860))
-	return w
-}
+func NewMainWindow(d Deps) fyne.Window { return NewMain(d).Window }
 
-// NewContent builds the shell and its screens for the window w, and routes files
-// dropped on w to the screen shown. NewMainWindow uses it; tests put it in a test window.
+// NewContent builds the shell and its screens as the content of the window w, routes
+// files dropped on w to the screen shown, and returns the content.
 func NewContent(d Deps, w fyne.Window) fyne.CanvasObject {
-	return newShell(d, w, screens()).content
+	sh := newShell(d, w, screens())
+	w.SetContent(sh.content)
+	sh.start()
+	return sh.content
 }

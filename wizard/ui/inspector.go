@@ -80,6 +80,10 @@ type inspector struct {
 func newInspector(e *env) *inspector {
 	s := &inspector{env: e, fields: map[string]*field{}}
 	e.dropped = s.onDropped
+	e.accept = func(name string, input []byte) {
+		s.setInput(name, input)
+		s.onInspect()
+	}
 	return s
 }
 
@@ -118,7 +122,7 @@ func (s *inspector) view() fyne.CanvasObject {
 	s.results = container.NewVBox(wrapLabel("Paste a message on the left, open a file or drop one on this window, then press Inspect. " +
 		"The verdict, each problem with its fix, the claims and the decoded message appear here."))
 	split := container.NewHSplit(left, container.NewVScroll(s.results))
-	split.Offset = 0.42
+	split.Offset = 0.45
 	return split
 }
 
@@ -572,7 +576,7 @@ func (s *inspector) messages(ms []*inspect.Report) []fyne.CanvasObject {
 	s.harList.Select(0)
 	return []fyne.CanvasObject{
 		heading(fmt.Sprintf("Messages (%d)", len(ms))),
-		container.New(&minHeight{h: 220}, s.harList),
+		container.New(&minSizeLayout{min: fyne.NewSize(0, 220)}, s.harList),
 		widget.NewSeparator(),
 		s.harDetail,
 	}

@@ -67,7 +67,7 @@ func newRig(t *testing.T, d Deps, report *inspect.Report) *rig {
 	}
 	r.win = test.NewTempWindow(t, widget.NewLabel(""))
 	scs := screens()
-	scs[0].View = func(e *env) fyne.CanvasObject {
+	scs[screenIndex(t, scs, "Inspector")].View = func(e *env) fyne.CanvasObject {
 		e.settled = func() { r.settled <- struct{}{} }
 		r.s = newInspector(e)
 		return r.s.view()

@@ -1,28 +1,56 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssowizard/ssowizard/wizard"
 )
 
-// screen is one entry of the shell, as data: the Wizard and Harness screens join the
-// Inspector here.
+// minWindow is the smallest window the screens are laid out for: below it text would
+// be cut off rather than wrapped.
+var minWindow = fyne.NewSize(760, 540)
+
+// screen is one entry of the shell, as data.
 type screen struct {
 	Title string
 	Intro string
-	View  func(e *env) fyne.CanvasObject
+	// Needs reports whether Deps hold what the screen needs; nil means it always has.
+	Needs func(d Deps) bool
+	// Inspects marks the screen that takes inputs other screens send to be inspected.
+	Inspects bool
+	View     func(e *env) fyne.CanvasObject
 }
 
 // screens lists the shell's screens in the order of their tabs.
 func screens() []screen {
 	return []screen{{
+		Title: "Setup",
+		Intro: "Connect your Entra tenant to a vendor by single sign-on, step by step, and prove it with a test login before it is switched on.",
+		Needs: func(d Deps) bool { return d.Engine != nil || d.OpenEngine != nil },
+		View:  func(e *env) fyne.CanvasObject { return newSetupTab(e).view() },
+	}, {
+		Title: "Harness",
+		Intro: "The local Entra: a demo tenant on this computer with its own sign-in page, users and apps, for trying a setup or reproducing a customer's login offline.",
+		Needs: func(d Deps) bool { return d.Harness != nil },
+		View:  func(e *env) fyne.CanvasObject { return newHarnessPanel(e).view() },
+	}, {
 		Title: "Inspector",
 		Intro: "Decode and check a SAML message, a JWT, a token response or a HAR capture, offline. " +
 			"Add the IdP's certificate, metadata or JWKS under Trust and expectations to check who signed it.",
-		View: func(e *env) fyne.CanvasObject { return newInspector(e).view() },
+		Inspects: true,
+		View:     func(e *env) fyne.CanvasObject { return newInspector(e).view() },
 	}}
 }
 
@@ -30,9 +58,17 @@ func screens() []screen {
 type env struct {
 	win  fyne.Window
 	deps Deps
+	sh   *shell
 	// dropped receives files dropped on the window while the screen is shown; nil
 	// when the screen takes no files.
 	dropped func([]fyne.URI)
+	// accept takes an input to inspect, named for people; set by the Inspector.
+	accept func(name string, input []byte)
+	// shown runs each time the screen's tab is selected; nil when nothing needs it.
+	shown func()
+	// load starts the screen's first loading once it is in the window (so no result
+	// can be applied while the window is still being built); nil when it loads nothing.
+	load func()
 	// settled runs after each async result is applied; tests wait on it.
 	settled func()
 }
@@ -40,10 +76,12 @@ type env struct {
 // async runs work off the UI goroutine, then applies the function it returns on the
 // UI goroutine. It is the only way the screens update widgets from a goroutine.
 func (e *env) async(work func() (apply func())) {
+	e.sh.pending.Add(1)
 	go func() {
 		apply := work()
 		fyne.Do(func() {
 			apply()
+			e.sh.pending.Add(-1)
 			if e.settled != nil {
 				e.settled()
 			}
@@ -59,31 +97,220 @@ func (e *env) copy(v string) {
 	e.deps.App.Clipboard().SetContent(v)
 }
 
-// shell holds the screens as tabs.
-type shell struct {
-	tabs    *container.AppTabs
-	envs    []*env
-	content fyne.CanvasObject
+// engine returns the wizard engine, opening it on first need. It may be slow: call it
+// off the UI goroutine.
+func (e *env) engine(ctx context.Context) (*wizard.Engine, error) {
+	return e.sh.engine(ctx)
 }
 
-// newShell builds the shell with the given screens for the window w.
+// inspect shows the Inspector with input in it, named for people, and inspects it.
+func (e *env) inspect(name string, input []byte) {
+	e.sh.inspect(name, input)
+}
+
+// shell holds the screens as tabs.
+type shell struct {
+	deps    Deps
+	win     fyne.Window
+	tabs    *container.AppTabs
+	screens []screen
+	envs    []*env
+	built   []bool
+	themes  *themes
+	dark    *widget.Check
+	content fyne.CanvasObject
+	// setup and harness are the Setup and Harness tabs, once built.
+	setup   *setupTab
+	harness *harnessPanel
+	// pending counts the async work not yet applied.
+	pending atomic.Int32
+	// live is set once the shell is in its window: screens built from then on load at once.
+	live bool
+
+	engineMu sync.Mutex
+	eng      *wizard.Engine
+}
+
+// newShell builds the shell with the given screens for the window w: the screens whose
+// needs Deps meet, a light/dark toggle, and Ctrl+1… to switch tabs. Only the first
+// screen is built now; the others are built when first shown, so the window opens fast.
 func newShell(d Deps, w fyne.Window, scs []screen) *shell {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	sh := &shell{tabs: container.NewAppTabs()}
+	sh := &shell{deps: d, win: w, tabs: container.NewAppTabs(), eng: d.Engine, themes: newThemes(d.App)}
+	sh.themes.apply()
 	for _, sc := range scs {
-		e := &env{win: w, deps: d}
-		intro := widget.NewLabel(sc.Intro)
-		intro.Wrapping = fyne.TextWrapWord
-		sh.tabs.Append(container.NewTabItem(sc.Title, container.NewBorder(intro, nil, nil, nil, sc.View(e))))
-		sh.envs = append(sh.envs, e)
+		if sc.Needs != nil && !sc.Needs(d) {
+			continue
+		}
+		sh.screens = append(sh.screens, sc)
+		sh.envs = append(sh.envs, &env{win: w, deps: d, sh: sh})
+		sh.tabs.Append(container.NewTabItem(sc.Title, container.NewStack()))
+	}
+	sh.built = make([]bool, len(sh.screens))
+	if len(sh.screens) > 0 {
+		sh.build(0)
+	}
+	sh.tabs.OnSelected = func(*container.TabItem) {
+		i := sh.tabs.SelectedIndex()
+		if !sh.build(i) && sh.envs[i].shown != nil {
+			sh.envs[i].shown()
+		}
 	}
 	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		if e := sh.envs[sh.tabs.SelectedIndex()]; e.dropped != nil {
 			e.dropped(uris)
 		}
 	})
-	sh.content = sh.tabs
+	for i := range sh.envs {
+		if i >= 9 {
+			break
+		}
+		w.Canvas().AddShortcut(tabShortcut(i), func(fyne.Shortcut) { sh.tabs.SelectIndex(i) })
+	}
+
+	sh.dark = widget.NewCheck("Dark theme", nil)
+	sh.dark.Checked = sh.themes.dark()
+	sh.dark.OnChanged = sh.themes.set
+	// The toggle sits at the right end of the tab bar, over the tabs' empty space.
+	overlay := container.NewVBox(container.NewHBox(layout.NewSpacer(), sh.dark))
+	sh.content = container.New(&minSizeLayout{min: minWindow}, container.NewStack(sh.tabs, overlay))
 	return sh
+}
+
+// build makes the view of the screen at index i unless it is made already; it reports
+// whether it made it.
+func (sh *shell) build(i int) bool {
+	if sh.built[i] {
+		return false
+	}
+	sh.built[i] = true
+	sc, e := sh.screens[i], sh.envs[i]
+	intro := widget.NewLabel(sc.Intro)
+	intro.Wrapping = fyne.TextWrapWord
+	item := sh.tabs.Items[i]
+	item.Content = container.NewBorder(intro, nil, nil, nil, sc.View(e))
+	sh.tabs.Refresh()
+	if sh.live && e.load != nil {
+		e.load()
+	}
+	return true
+}
+
+// start lets the screens load, once the shell is in its window.
+func (sh *shell) start() {
+	sh.live = true
+	for i, e := range sh.envs {
+		if sh.built[i] && e.load != nil {
+			e.load()
+		}
+	}
+}
+
+// tabShortcut is Ctrl+N (⌘N on macOS) for the tab at index i.
+func tabShortcut(i int) *desktop.CustomShortcut {
+	return &desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault}
+}
+
+// selectTab shows the tab titled title; it reports whether there is one.
+func (sh *shell) selectTab(title string) bool {
+	for i, sc := range sh.screens {
+		if sc.Title == title {
+			sh.tabs.SelectIndex(i)
+			return true
+		}
+	}
+	return false
+}
+
+// engine returns the engine, opening it once; a failed open is tried again next time.
+func (sh *shell) engine(ctx context.Context) (*wizard.Engine, error) {
+	sh.engineMu.Lock()
+	defer sh.engineMu.Unlock()
+	if sh.eng != nil {
+		return sh.eng, nil
+	}
+	if sh.deps.OpenEngine == nil {
+		return nil, errors.New("saved setups are not available in this build")
+	}
+	eng, err := sh.deps.OpenEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sh.eng = eng
+	return eng, nil
+}
+
+// inspect hands input to the Inspector and shows its tab.
+func (sh *shell) inspect(name string, input []byte) {
+	for i, sc := range sh.screens {
+		if sc.Inspects {
+			sh.build(i)
+			sh.tabs.SelectIndex(i)
+			if e := sh.envs[i]; e.accept != nil {
+				e.accept(name, input)
+			}
+			return
+		}
+	}
+}
+
+// setupScreen is the view of an opened setup: for now its summary (the session, its
+// current step and the steps' states), until the step-by-step setup screen takes over.
+func setupScreen(e *env, s *wizard.Session, t *wizard.Target) fyne.CanvasObject {
+	return openedSummary(e, s, t)
+}
+
+// openedSummary shows an opened setup at a glance.
+func openedSummary(_ *env, s *wizard.Session, t *wizard.Target) fyne.CanvasObject {
+	steps := wizard.Steps(s.Protocol())
+	at := 0
+	for i, n := range steps {
+		if n == s.Current() {
+			at = i + 1
+		}
+	}
+	objs := []fyne.CanvasObject{
+		heading(fmt.Sprintf("%s by %s", s.Ticket.Vendor, strings.ToUpper(string(s.Protocol())))),
+		wrapLabel(fmt.Sprintf("Setup %s, %s mode, on %s. Step %d of %d: %s.",
+			s.ID(), modeName(s.Mode()), targetName(t.Name), at, len(steps), s.Current().Title())),
+	}
+	rows := []fyne.CanvasObject{}
+	for _, n := range steps {
+		st := s.Step(n)
+		rows = append(rows, widget.NewLabelWithStyle(n.Title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: n == s.Current()}),
+			widget.NewLabel(stepStatus(st.Status)))
+	}
+	objs = append(objs, container.New(layout.NewFormLayout(), rows...))
+	return container.NewVScroll(container.NewVBox(objs...))
+}
+
+// stepStatus is a step's status for people.
+func stepStatus(s wizard.Status) string {
+	switch s {
+	case wizard.Verified:
+		return "Verified"
+	case wizard.Failed:
+		return "Failed"
+	case wizard.InProgress:
+		return "In progress"
+	}
+	return "Not started"
+}
+
+// modeName is a mode for people.
+func modeName(m wizard.Mode) string {
+	if m == wizard.Auto {
+		return "automatic"
+	}
+	return "manual"
+}
+
+// targetName is a target for people.
+func targetName(name string) string {
+	if name == "harness" {
+		return "the local demo tenant"
+	}
+	return "your Entra tenant"
 }

@@ -81,7 +81,7 @@ func themeColor(n fyne.ThemeColorName) color.Color {
 
 var (
 	_ fyne.Layout = (*columnsLayout)(nil)
-	_ fyne.Layout = (*minHeight)(nil)
+	_ fyne.Layout = (*minSizeLayout)(nil)
 )
 
 // columnsLayout lays its objects out in rows of len(weights) cells, each column taking
@@ -137,20 +137,21 @@ func (c *columnsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(w+pad*float32(n-1), h)
 }
 
-// minHeight gives its objects at least h of height: a list has no height of its own.
-type minHeight struct {
-	h float32
+// minSizeLayout stretches its objects over the whole space and asks for at least min:
+// a list has no height of its own, and the shell's minimum sets the window's.
+type minSizeLayout struct {
+	min fyne.Size
 }
 
-func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (m *minSizeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
 	}
 }
 
-func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := fyne.NewSize(0, m.h)
+func (m *minSizeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := m.min
 	for _, o := range objs {
 		s = s.Max(o.MinSize())
 	}
