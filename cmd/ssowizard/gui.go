@@ -1,23 +1,75 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"github.com/pkg/browser"
 
 	"github.com/ssowizard/ssowizard/assets"
+	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/harness/robot"
+	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/wizard"
+	"github.com/ssowizard/ssowizard/wizard/secret"
+	"github.com/ssowizard/ssowizard/wizard/store"
 	"github.com/ssowizard/ssowizard/wizard/ui"
 )
 
 // appID identifies the app to the desktop (preferences, storage); FyneApp.toml agrees.
 const appID = "io.github.ssowizard"
 
+// Hidden switches for the Makefile: SSOWIZARD_STARTUP_PROBE=1 prints the time from
+// process start to the first frame and quits (make startup); SSOWIZARD_SCREENSHOTS=DIR
+// walks the main screens, writes them to DIR as PNGs and quits (make screenshots).
+const (
+	envStartupProbe = "SSOWIZARD_STARTUP_PROBE"
+	envScreenshots  = "SSOWIZARD_SCREENSHOTS"
+	envDB           = "SSOWIZARD_DB"
+)
+
+// mainStarted is when the main package was initialised: the fallback start of the
+// process where /proc does not say.
+var mainStarted = time.Now()
+
+// demoUser signs in for the test logins on the local demo tenant (tenant.Demo's first user).
+const (
+	demoUser     = "alice@" + tenant.DemoDomain
+	demoPassword = "Demo.Alice.2026"
+)
+
+// guiFlag reports whether arg is a flag of the window rather than a command.
+func guiFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && name == "db"
+}
+
 // runGUI opens the window and blocks until it is closed.
-func runGUI(e *env) int {
+func runGUI(e *env, args []string) int {
+	fs := flag.NewFlagSet("ssowizard", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {}
+	db := fs.String("db", "", "")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintln(e.stderr, "ssowizard: the window takes only --db FILE; run 'ssowizard help' for the commands.")
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "ssowizard: unexpected argument %q; the window takes only --db FILE, run 'ssowizard help' for the commands.\n", fs.Arg(0))
+		return exitUsage
+	}
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintln(e.stderr, "ssowizard: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); run it from a desktop session, or use a command such as 'ssowizard inspect FILE' (see 'ssowizard help').")
 		return exitUsage
@@ -28,15 +80,236 @@ func runGUI(e *env) int {
 		return exitUsage
 	}
 	example := &exampleSigner{now: time.Now}
+	h := &guiHarness{stateDir: defaultStateDir()}
+	eng := &guiEngine{path: *db}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
-	w := ui.NewMainWindow(ui.Deps{
-		App:     a,
-		Inspect: inspect.Inspect,
-		Fetch:   fetch.Fetch,
-		Now:     time.Now,
-		Example: example.response,
+	m := ui.NewMain(ui.Deps{
+		App:            a,
+		Inspect:        inspect.Inspect,
+		Fetch:          fetch.Fetch,
+		Now:            time.Now,
+		Example:        example.response,
+		OpenEngine:     eng.open,
+		DemoOnFirstRun: true,
+		Target:         h.target,
+		OpenURL:        browser.OpenURL,
+		Harness:        h,
 	})
-	w.ShowAndRun()
-	return exitOK
+
+	code := exitOK
+	switch {
+	case os.Getenv(envStartupProbe) != "":
+		a.Lifecycle().SetOnStarted(func() {
+			go func() {
+				// The window was shown and painted before the loop started; this runs
+				// once the loop turns.
+				fyne.DoAndWait(func() {})
+				fmt.Fprintf(e.stdout, "first frame after %d ms\n", sinceProcessStart().Milliseconds())
+				// Exit at once: a probe has nothing to keep, and quitting while the
+				// pointer first enters the window can trip Fyne 2.7's cursor handling.
+				os.Exit(exitOK)
+			}()
+		})
+	case os.Getenv(envScreenshots) != "":
+		dir := os.Getenv(envScreenshots)
+		a.Lifecycle().SetOnStarted(func() {
+			go func() {
+				files, err := m.Screenshots(context.Background(), dir, grabWindow)
+				for _, f := range files {
+					fmt.Fprintln(e.stdout, f)
+				}
+				if err != nil {
+					fmt.Fprintf(e.stderr, "ssowizard: %v.\n", err)
+					code = exitWrong
+				}
+				fyne.Do(a.Quit)
+			}()
+		})
+	}
+	m.Window.ShowAndRun()
+
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	h.Stop(ctx)
+	eng.close()
+	return code
+}
+
+// sinceProcessStart is how long the process has run: from the kernel's start time
+// where /proc has it (10 ms ticks), else from the main package's initialisation.
+func sinceProcessStart() time.Duration {
+	stat, err1 := os.ReadFile("/proc/self/stat")
+	up, err2 := os.ReadFile("/proc/uptime")
+	if err1 == nil && err2 == nil {
+		// Fields after the command name (which may hold spaces) start at field 3;
+		// starttime is field 22, in clock ticks (USER_HZ, 100 on Linux) since boot.
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 {
+			f := strings.Fields(string(stat)[i+1:])
+			upf := strings.Fields(string(up))
+			if len(f) > 19 && len(upf) > 0 {
+				ticks, e1 := strconv.ParseFloat(f[19], 64)
+				uptime, e2 := strconv.ParseFloat(upf[0], 64)
+				if e1 == nil && e2 == nil && uptime >= ticks/100 {
+					return time.Duration((uptime - ticks/100) * float64(time.Second))
+				}
+			}
+		}
+	}
+	return time.Since(mainStarted)
+}
+
+// guiEngine opens the wizard's database and keyring on first need, off the UI goroutine.
+type guiEngine struct {
+	path string // --db; empty means SSOWIZARD_DB, then the user config dir
+	mu   sync.Mutex
+	db   *store.DB
+}
+
+// dbPath is where the setups are kept: --db, else SSOWIZARD_DB, else ssowizard.db in the
+// user config directory.
+func dbPath(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if v := os.Getenv(envDB); v != "" {
+		return v, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", errors.New("there is no user config directory to keep the setups in; set HOME, or give a database with --db or " + envDB)
+	}
+	return filepath.Join(dir, "ssowizard", "ssowizard.db"), nil
+}
+
+func (g *guiEngine) open(ctx context.Context) (*wizard.Engine, error) {
+	path, err := dbPath(g.path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	g.db = db
+	g.mu.Unlock()
+	return &wizard.Engine{DB: db, Secrets: secret.New("ssowizard"), Now: time.Now}, nil
+}
+
+func (g *guiEngine) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.db != nil {
+		g.db.Close()
+	}
+}
+
+// guiHarness runs the embedded local Entra for the window: started on first need (the
+// Harness tab, or a setup on the local demo tenant), keeping its keys and its tenant in
+// the user config directory, so setups made on it can be resumed after a restart. A
+// restart takes the same port again when it is free, so the addresses stay the same.
+type guiHarness struct {
+	stateDir string
+	mu       sync.Mutex
+	srv      *harness.Server
+	addr     string
+}
+
+var _ ui.HarnessControl = (*guiHarness)(nil)
+
+// Start starts the harness, or returns the one running.
+func (h *guiHarness) Start(ctx context.Context) (*harness.Server, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.srv != nil {
+		select {
+		case <-h.srv.Done():
+			h.srv = nil
+		default:
+			return h.srv, nil
+		}
+	}
+	if h.stateDir == "" {
+		return nil, errors.New("there is no user config directory to keep its keys in; set HOME")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg := harness.Config{Addr: h.addr, StateDir: h.stateDir, TenantState: filepath.Join(h.stateDir, "tenant.json")}
+	// The server outlives ctx, which only bounds this call.
+	srv, err := harness.Start(context.Background(), cfg)
+	if err != nil && cfg.Addr != "" {
+		cfg.Addr = ""
+		srv, err = harness.Start(context.Background(), cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.srv = srv
+	h.addr = strings.TrimPrefix(srv.BaseURL, "https://")
+	return srv, nil
+}
+
+// Stop stops the harness, letting requests in flight finish until ctx ends.
+func (h *guiHarness) Stop(ctx context.Context) error {
+	h.mu.Lock()
+	srv := h.srv
+	h.srv = nil
+	h.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		srv.Close()
+		return err
+	}
+	return nil
+}
+
+// Server returns the running harness, or nil.
+func (h *guiHarness) Server() *harness.Server {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.srv == nil {
+		return nil
+	}
+	select {
+	case <-h.srv.Done():
+		return nil
+	default:
+		return h.srv
+	}
+}
+
+// target is where a setup's steps act. On "harness", the local Entra (started if need
+// be), whose test logins the demo user completes with no person; on "entra", the real
+// login and Graph endpoints, the test login in the system browser. Neither has a Graph
+// client yet: automatic steps say so, and manual mode works.
+func (h *guiHarness) target(ctx context.Context, name string, _ wizard.Mode) (*wizard.Target, error) {
+	switch name {
+	case "harness":
+		srv, err := h.Start(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c := srv.Client()
+		return &wizard.Target{
+			Name:      "harness",
+			LoginBase: srv.BaseURL,
+			GraphURL:  srv.BaseURL,
+			HTTP:      c,
+			Open:      robot.New(c, demoUser, demoPassword).Open,
+			Scenarios: srv.Store.ScenariosFor(""),
+			TestUser:  demoUser,
+		}, nil
+	case "entra":
+		return &wizard.Target{
+			Name:      "entra",
+			LoginBase: "https://login.microsoftonline.com",
+			GraphURL:  "https://graph.microsoft.com",
+			Open:      browser.OpenURL,
+		}, nil
+	}
+	return nil, fmt.Errorf("the target %q is unknown: use harness or entra", name)
 }

@@ -68,8 +68,8 @@ func main() {
 
 // run dispatches a command line and returns the exit code.
 func run(e *env, args []string) int {
-	if len(args) == 0 {
-		return runGUI(e)
+	if len(args) == 0 || guiFlag(args[0]) {
+		return runGUI(e, args)
 	}
 	name := args[0]
 	switch name {
@@ -121,7 +121,7 @@ func runHelp(e *env, args []string) int {
 	}
 	var b strings.Builder
 	b.WriteString("ssowizard connects a Microsoft Entra ID tenant to a SaaS vendor by single sign-on,\nand inspects SAML messages, JWTs and HAR files offline.\n\n")
-	b.WriteString("Usage:\n  ssowizard                open the window\n")
+	b.WriteString("Usage:\n  ssowizard [--db FILE]    open the window (setups are kept in FILE; default $SSOWIZARD_DB, else ssowizard.db in the user config directory)\n")
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  ssowizard %-14s %s\n", c.name, c.summary)
 	}
