@@ -117,7 +117,9 @@ func (s *inspector) view() fyne.CanvasObject {
 	s.accordion = widget.NewAccordion(widget.NewAccordionItem("Trust and expectations", s.trustForm()))
 	s.accordion.Open(0)
 	left := container.NewBorder(container.NewHBox(buttons...), nil, nil, nil,
-		container.NewVScroll(container.NewVBox(s.input, s.inputNote, s.status, s.accordion)))
+		// The right padding keeps the last button of a row clear of the split's divider.
+		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.Padding()),
+			container.NewVBox(s.input, s.inputNote, s.status, s.accordion))))
 
 	s.results = container.NewVBox(wrapLabel("Paste a message on the left, open a file or drop one on this window, then press Inspect. " +
 		"The verdict, each problem with its fix, the claims and the decoded message appear here."))
