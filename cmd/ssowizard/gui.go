@@ -211,24 +211,22 @@ func (g *guiEngine) close() {
 // restart takes the same port again when it is free, so the addresses stay the same.
 type guiHarness struct {
 	stateDir string
-	mu       sync.Mutex
-	srv      *harness.Server
-	addr     string
+	// startMu serialises Start and Stop, which may take seconds (the first start makes
+	// keys); mu guards srv alone, so Server never waits for them on the UI goroutine.
+	startMu sync.Mutex
+	addr    string
+	mu      sync.Mutex
+	srv     *harness.Server
 }
 
 var _ ui.HarnessControl = (*guiHarness)(nil)
 
 // Start starts the harness, or returns the one running.
 func (h *guiHarness) Start(ctx context.Context) (*harness.Server, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.srv != nil {
-		select {
-		case <-h.srv.Done():
-			h.srv = nil
-		default:
-			return h.srv, nil
-		}
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
+	if srv := h.Server(); srv != nil {
+		return srv, nil
 	}
 	if h.stateDir == "" {
 		return nil, errors.New("there is no user config directory to keep its keys in; set HOME")
@@ -246,13 +244,17 @@ func (h *guiHarness) Start(ctx context.Context) (*harness.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.srv = srv
 	h.addr = strings.TrimPrefix(srv.BaseURL, "https://")
+	h.mu.Lock()
+	h.srv = srv
+	h.mu.Unlock()
 	return srv, nil
 }
 
 // Stop stops the harness, letting requests in flight finish until ctx ends.
 func (h *guiHarness) Stop(ctx context.Context) error {
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
 	h.mu.Lock()
 	srv := h.srv
 	h.srv = nil
