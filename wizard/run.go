@@ -23,7 +23,7 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	if i < 0 {
 		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
 	}
-	if first := s.firstOpen(); first >= 0 && i > first {
+	if first := s.firstOpen(); first >= 0 && i > first && !s.overridable(n, first) {
 		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), Steps(s.Protocol())[first].Title())
 	}
 	if s.Mode() == Auto && t.Directory == nil && n != StepTest && n != StepDomain {
@@ -59,14 +59,24 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		if first := s.firstOpen(); first >= 0 {
 			next = Steps(s.Protocol())[first]
 		}
+		msg := "verified " + string(n)
 		if n == StepEnable {
 			s.rec.Status = SessionEnabled
+			if e := s.state.Enabled; e != nil && e.Override != "" {
+				msg = "enabled without a passing test; reason: " + e.Override
+			}
 		}
-		if perr := s.transition(save, st, next, "verified", "verified "+string(n)); perr != nil {
+		if perr := s.transition(save, st, next, "verified", msg); perr != nil {
 			return s.copyStep(n), perr
 		}
 	}
 	return s.copyStep(n), nil
+}
+
+// overridable reports whether step n may run although the step at first is not
+// verified: Enable after a failed test, where an override reason can be recorded.
+func (s *Session) overridable(n StepName, first int) bool {
+	return n == StepEnable && Steps(s.Protocol())[first] == StepTest && s.steps[StepTest].Status == Failed
 }
 
 func resumedNote(resumed bool) string {
