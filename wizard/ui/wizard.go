@@ -316,8 +316,9 @@ type actionSpec struct {
 }
 
 // act runs work off the UI goroutine with the screen busy, then reads the session
-// again and shows it. work's error is shown as a sentence; then, when not nil, runs on
-// the UI goroutine after the screen is shown.
+// again and shows it. work's error is shown as a sentence (a failed move shows the
+// session's current step); then, when not nil, runs on the UI goroutine after the
+// screen is shown.
 func (sc *setupScreen) act(spec actionSpec, work func(ctx context.Context) (then func(), err error)) {
 	if sc.busy {
 		return
@@ -340,9 +341,13 @@ func (sc *setupScreen) act(spec actionSpec, work func(ctx context.Context) (then
 		if work != nil {
 			then, err = work(ctx)
 		}
+		show := spec.show
+		if err != nil && spec.run == "" {
+			show = "" // the move failed: show where the session is
+		}
 		rctx, rcancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer rcancel()
-		snap := takeSnapshot(rctx, sess, spec.show)
+		snap := takeSnapshot(rctx, sess, show)
 		return func() {
 			sc.cancel = nil
 			sc.running = ""

@@ -674,6 +674,15 @@ func TestSAMLMetadataStepEntries(t *testing.T) {
 	verify(t, s, f.target(), wizard.StepSAMLURLs, map[string]string{wizard.InEntityID: tenant.DemoEntityID, wizard.InReplyURL: tenant.DemoReplyURL})
 	r := newSetupRig(t, s, f.target())
 	r.shows(wizard.StepIdPMetadata, wizard.NotStarted)
+	if !r.sc.steps[wizard.StepTest].btn.Disabled() {
+		t.Error("the test step can be chosen before the metadata is verified")
+	}
+	r.sc.onStep(wizard.StepTest) // as if it could be
+	r.wait()
+	r.shows(wizard.StepIdPMetadata, wizard.NotStarted)
+	if !strings.Contains(r.sc.note, "not reachable yet") {
+		t.Errorf("moving past an open step says %q", r.sc.note)
+	}
 	if !r.entry(wizard.InMetadataXML).MultiLine || r.entry(wizard.InMetadataURL).MultiLine {
 		t.Error("only the metadata XML takes several lines")
 	}
