@@ -51,5 +51,5 @@ func NewMainWindow(d Deps) fyne.Window {
 // NewContent builds the shell and its screens for the window w, and routes files
 // dropped on w to the screen shown. NewMainWindow uses it; tests put it in a test window.
 func NewContent(d Deps, w fyne.Window) fyne.CanvasObject {
-	return newShell(d, w, screens()).content
+	return newShell(d, w, screens(d)).content
 }

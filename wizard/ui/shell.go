@@ -16,14 +16,23 @@ type screen struct {
 	View  func(e *env) fyne.CanvasObject
 }
 
-// screens lists the shell's screens in the order of their tabs.
-func screens() []screen {
-	return []screen{{
+// screens lists the shell's screens in the order of their tabs: the Setup first when
+// there is an engine to run setups.
+func screens(d Deps) []screen {
+	var out []screen
+	if d.Engine != nil {
+		out = append(out, screen{
+			Title: "Setup",
+			Intro: setupIntro,
+			View:  func(e *env) fyne.CanvasObject { return newSetupHost(e).view() },
+		})
+	}
+	return append(out, screen{
 		Title: "Inspector",
 		Intro: "Decode and check a SAML message, a JWT, a token response or a HAR capture, offline. " +
 			"Add the IdP's certificate, metadata or JWKS under Trust and expectations to check who signed it.",
 		View: func(e *env) fyne.CanvasObject { return newInspector(e).view() },
-	}}
+	})
 }
 
 // env is what a screen's view gets from the shell.
