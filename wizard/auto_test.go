@@ -400,3 +400,53 @@ func TestEnableNeedsPassingTestOrOverride(t *testing.T) {
 		t.Error("the event log does not record the enable")
 	}
 }
+
+// TestSessionReadableWhileStepRuns: a test login waiting for the browser does not
+// hold the session, so the window can read it meanwhile.
+func TestSessionReadableWhileStepRuns(t *testing.T) {
+	f := newFixture(t)
+	tgt := f.alice()
+	tgt.Directory = &storeDirectory{s: f.srv.Store}
+	s, err := f.engine.Create(ctx(t), wizard.NewSession{Ticket: wizard.DemoTicketJSON(), Protocol: wizard.OIDC, Target: "harness", Mode: wizard.Auto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, s, wizard.StepAssignments, map[string]string{wizard.InPrincipals: "Vendor Users"})
+	for _, n := range wizard.Steps(wizard.OIDC)[:5] {
+		if st, err := s.Run(ctx(t), tgt, n); err != nil || st.Status != wizard.Verified {
+			t.Fatalf("%s: %s %v", n, st.Status, err)
+		}
+	}
+	opened := make(chan string, 1)
+	tgt.Open = func(u string) error { opened <- u; return nil } // nobody comes back
+	c, cancel := context.WithCancel(ctx(t))
+	done := make(chan wizard.StepState, 1)
+	go func() {
+		st, _ := s.Run(c, tgt, wizard.StepTest)
+		done <- st
+	}()
+	select {
+	case <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the test login never opened the browser")
+	}
+	read := make(chan wizard.Status, 1)
+	go func() { read <- s.Step(wizard.StepTest).Status }()
+	select {
+	case got := <-read:
+		if got != wizard.InProgress {
+			t.Errorf("the running test step reads as %s", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("reading the session blocked while the test login waited")
+	}
+	cancel()
+	select {
+	case st := <-done:
+		if st.Status != wizard.InProgress && st.Status != wizard.Failed {
+			t.Errorf("the cancelled test step is %s", st.Status)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cancelled test login did not end")
+	}
+}

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,11 @@ import (
 // a step that was judged and failed returns its record with Status Failed and a nil
 // error. Every step can be run again: earlier inputs are kept.
 func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, error) {
+	// One step at a time; the session's lock is not held while the step talks to
+	// Entra (a test login waits minutes for the browser), so the window can read the
+	// session meanwhile.
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := s.index(n)
@@ -36,7 +42,12 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	if err := s.transition(ctx, st, n, "started", "started "+string(n)+resumedNote(resumed)); err != nil {
 		return s.copyStep(n), err
 	}
-	checks, err := s.do(ctx, t, n, st, resumed)
+	w := s.workCopy()
+	s.mu.Unlock()
+	checks, err := w.do(ctx, t, n, w.steps[n], resumed)
+	s.mu.Lock()
+	s.state = w.state
+	st.Inputs = w.steps[n].Inputs
 	st.Checks = checks
 	save := context.WithoutCancel(ctx)
 	switch {
@@ -77,6 +88,19 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 // verified: Enable after a failed test, where an override reason can be recorded.
 func (s *Session) overridable(n StepName, first int) bool {
 	return n == StepEnable && Steps(s.Protocol())[first] == StepTest && s.steps[StepTest].Status == Failed
+}
+
+// workCopy is a copy of the session a step runs on without the session's lock: its
+// state and steps are its own, merged back when the step ends. The caller holds s.mu.
+func (s *Session) workCopy() *Session {
+	w := &Session{e: s.e, rec: s.rec, Ticket: s.Ticket, steps: map[StepName]*StepState{}}
+	b, _ := json.Marshal(s.state)
+	_ = json.Unmarshal(b, &w.state)
+	for n := range s.steps {
+		c := s.copyStep(n)
+		w.steps[n] = &c
+	}
+	return w
 }
 
 func resumedNote(resumed bool) string {

@@ -130,7 +130,8 @@ type StepState struct {
 // Session is one setup: a ticket, a protocol, a target, and the steps' records.
 type Session struct {
 	e      *Engine
-	mu     sync.Mutex
+	runMu  sync.Mutex // held by Run for a whole step
+	mu     sync.Mutex // guards the fields below
 	rec    store.Session
 	Ticket *Ticket
 	state  State
