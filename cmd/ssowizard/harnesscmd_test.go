@@ -304,7 +304,7 @@ func TestCheckLoopback(t *testing.T) {
 func TestHarnessScenarioFlags(t *testing.T) {
 	f := harnessFlags{addr: "127.0.0.1:0", state: t.TempDir(),
 		scenarios: scenarioFlag{"slow", "slow", strings.ToUpper(tenant.DemoAppID) + "=sign-both", tenant.DemoAppID + "=sign-both"}}
-	cfg, err := f.config()
+	cfg, _, err := f.config()
 	if err != nil {
 		t.Fatalf("config() = %v", err)
 	}
