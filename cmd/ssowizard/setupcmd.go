@@ -100,6 +100,11 @@ func runSetup(e *env, args []string) int {
 		if answers, err = os.ReadFile(f.answers); err != nil {
 			return usage("--answers: %v", fileErr(err))
 		}
+		if f.protocol != "" { // refused before anything is made; else once the setup is loaded
+			if _, err := wizard.ParseAnswers(answers, wizard.Protocol(f.protocol)); err != nil {
+				return usage("--answers %s: %v", f.answers, err)
+			}
+		}
 	}
 	path := dbPath(f.db)
 	if path == "" {

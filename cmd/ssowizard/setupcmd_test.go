@@ -7,15 +7,18 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +55,7 @@ func newCLI(t *testing.T) *cli { return &cli{t: t, secrets: secret.Memory()} }
 func (c *cli) run(args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, ctx: ctx, secrets: c.secrets, submit: c.submit}
 	code = run(e, args)
@@ -485,5 +488,394 @@ func TestSetupManualClassicMistakes(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(db); bytes.Contains(b, []byte(demo.Secrets[0].Value)) {
 		t.Error("the client secret's value is in the database")
+	}
+}
+
+// setupProcess is ssowizard running as its own process (this test binary, switched by
+// subprocessEnv), so it can be killed at any moment.
+type setupProcess struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+	err            error
+}
+
+func startSetupProcess(t *testing.T, args ...string) *setupProcess {
+	t.Helper()
+	p := &setupProcess{cmd: exec.Command(os.Args[0], args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	// Memory secrets, as on a machine with no keyring: and no item left in a real one.
+	p.cmd.Env = append(os.Environ(), subprocessEnv+"=1", secretsEnv+"=memory")
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %v: %v", args, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *setupProcess) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stepRows reads a setup's steps: their status and when each was verified.
+func stepRows(t *testing.T, ctx context.Context, db *store.DB, id string) map[string]store.Step {
+	t.Helper()
+	rows, err := db.Steps(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.Step{}
+	for _, r := range rows {
+		out[r.Name] = r
+	}
+	return out
+}
+
+// TestSetupSurvivesKill kills automatic setups with SIGKILL (and SIGINT) at points
+// spread over the run, as soon as the database holds k events, then runs them again:
+// each resumes at the step in flight, keeps what was verified, makes no second app,
+// ends enabled, and leaves a database SQLite finds intact.
+func TestSetupSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ssowizard as processes and kills them; skipped with -short")
+	}
+	start := time.Now()
+	// A run has 16 events: created, then started and verified for each of the 7 steps,
+	// and the test login's. k is the count at which the signal is sent.
+	type kill struct {
+		protocol string
+		k        int
+		sig      os.Signal
+	}
+	var kills []kill
+	for _, p := range []string{"oidc", "saml"} {
+		for _, k := range []int{2, 3, 5, 6, 8, 10, 12, 13} {
+			kills = append(kills, kill{p, k, syscall.SIGKILL})
+		}
+		kills = append(kills, kill{p, 4, syscall.SIGINT}, kill{p, 12, syscall.SIGINT})
+	}
+	midStep := 0 // kills that landed inside a step, not between two
+	for _, kc := range kills {
+		name := fmt.Sprintf("%s/%v-at-%d", kc.protocol, kc.sig, kc.k)
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			db := filepath.Join(t.TempDir(), "ssowizard.db")
+			args := []string{"setup", "--ticket", "demo", "--protocol", kc.protocol, "--target", "harness", "--auto", "--db", db}
+			p := startSetupProcess(t, args...)
+			for !strings.Contains(p.stdout.String(), "Starting setup ") {
+				if p.exited() || ctx.Err() != nil {
+					t.Fatalf("setup never started: %v\nstdout:\n%s\nstderr:\n%s", p.err, p.stdout.String(), p.stderr.String())
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			rdb, err := store.Open(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			for eventCount(ctx, rdb) < kc.k {
+				if p.exited() || ctx.Err() != nil {
+					t.Fatalf("setup ended before %d events: %v\n%s", kc.k, p.err, p.stdout.String())
+				}
+				time.Sleep(time.Millisecond)
+			}
+			p.cmd.Process.Signal(kc.sig)
+			select {
+			case <-p.done:
+			case <-ctx.Done():
+				t.Fatal("setup still running after the signal")
+			}
+			if kc.sig == syscall.SIGINT {
+				if code := p.cmd.ProcessState.ExitCode(); code != exitWrong || !strings.HasPrefix(lastLine(p.stdout.String()), "Interrupted during ") {
+					t.Errorf("after SIGINT: exit %d, last line %q; want 1 and Interrupted during …", code, lastLine(p.stdout.String()))
+				}
+			}
+
+			sessions, err := rdb.Sessions(ctx)
+			if err != nil || len(sessions) != 1 {
+				t.Fatalf("sessions after the kill: %+v, %v", sessions, err)
+			}
+			id := sessions[0].ID
+			if sessions[0].Status == wizard.SessionEnabled {
+				t.Skipf("the setup finished before the signal landed (%d events)", eventCount(ctx, rdb))
+			}
+			before := stepRows(t, ctx, rdb, id)
+			var inFlight wizard.StepName
+			for _, n := range wizard.Steps(wizard.Protocol(kc.protocol)) {
+				if before[string(n)].Status != string(wizard.Verified) {
+					inFlight = n
+					break
+				}
+			}
+			if before[string(inFlight)].Status == string(wizard.InProgress) {
+				midStep++
+			}
+
+			c := newCLI(t) // a new process: the memory keeper is empty
+			code, out, errOut := c.run(args...)
+			if code != exitOK || !strings.HasPrefix(lastLine(out), "Enabled: ") {
+				t.Fatalf("the run after the kill: exit %d\nkilled run's stdout:\n%s\nstdout:\n%s\nstderr:\n%s", code, p.stdout.String(), out, errOut)
+			}
+			if want := "Resuming setup " + id + " at " + inFlight.Title() + ":"; !strings.HasPrefix(out, want) {
+				t.Errorf("the run after the kill starts %q, want %q", strings.SplitN(out, "\n", 2)[0], want)
+			}
+			remade := strings.Contains(out, "making a new one")
+			after := stepRows(t, ctx, rdb, id)
+			for name, r := range before {
+				if r.Status != string(wizard.Verified) || (name == string(wizard.StepClientSecret) && remade) {
+					continue
+				}
+				if !after[name].VerifiedAt.Equal(r.VerifiedAt) {
+					t.Errorf("step %s verified at %v before the kill, at %v after", name, r.VerifiedAt, after[name].VerifiedAt)
+				}
+			}
+			if remade != (kc.protocol == "oidc" && before[string(wizard.StepClientSecret)].Status == string(wizard.Verified)) {
+				t.Errorf("the lost client secret remade: %v; the client secret step was %s at the kill", remade, before[string(wizard.StepClientSecret)].Status)
+			}
+
+			ten := savedTenant(t, db)
+			var ours []tenant.App
+			for _, a := range ten.Apps {
+				if a.DisplayName == wizard.DemoTicket().DisplayName() {
+					ours = append(ours, a)
+				}
+			}
+			if len(ours) != 1 {
+				t.Fatalf("the harness holds %d apps named %q after the kill and the rerun, want 1", len(ours), wizard.DemoTicket().DisplayName())
+			}
+			if kc.protocol == "oidc" && kc.sig == syscall.SIGKILL && len(ours[0].Secrets) != 1 {
+				t.Errorf("the app holds %d secrets, want the one in use (lost ones removed)", len(ours[0].Secrets))
+			}
+			if sum := c.summaries(db); len(sum) != 1 || sum[0].Status != wizard.SessionEnabled || sum[0].AppID != ours[0].AppID {
+				t.Errorf("status after the rerun: %+v", sum)
+			}
+			if err := rdb.IntegrityCheck(ctx); err != nil {
+				t.Errorf("integrity check: %v", err)
+			}
+		})
+	}
+	if midStep == 0 {
+		t.Error("no signal landed inside a step: the resume of a step in flight went untested")
+	}
+	t.Logf("%d of %d signals landed inside a step", midStep, len(kills))
+	if d := time.Since(start); d > 100*time.Second {
+		t.Errorf("the kill tests took %v; they must stay well under 2 minutes", d)
+	}
+}
+
+// TestSetupRefuses: every mistake on the command line is one sentence and exit 2,
+// before any database or harness state is made.
+func TestSetupRefuses(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badTicket := write("bad-ticket.json", `{"vendor": "V", "protocols": ["oidc"], "oidc": {"redirect_uri": "https://v.example/cb"}, "colour": "red"}`)
+	badAnswers := write("bad-answers.json", `{"registration": {"client_secret": "x"}}`)
+	db := filepath.Join(dir, "db", "ssowizard.db")
+	base := []string{"--db", db}
+	tests := []struct {
+		args []string
+		err  []string
+	}{
+		{[]string{"--protocol", "oidc", "--target", "harness", "--auto"}, []string{"--ticket is required"}},
+		{[]string{"--ticket", "demo", "--target", "harness", "--auto"}, []string{"--protocol is required"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--auto"}, []string{"--target is required"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "harness"}, []string{"--auto", "--answers FILE"}},
+		{[]string{"--ticket", "demo", "--protocol", "ws-fed", "--target", "harness", "--auto"}, []string{`--protocol "ws-fed" is not oidc or saml`}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "azure", "--auto"}, []string{`--target "azure" is not harness or entra`}},
+		{[]string{"--session", "abc", "--new"}, []string{"--session", "--new"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "entra", "--auto", "--scenario", "sha1"}, []string{"--scenario applies to the harness target only"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "harness", "--auto", "--scenario", "tuesday"}, []string{`"tuesday" is not a scenario`}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "harness", "--auto", "--tenant", "not a tenant!"}, []string{"--tenant"}},
+		{[]string{"--ticket", filepath.Join(dir, "nope.json"), "--protocol", "oidc", "--target", "harness", "--auto"}, []string{"nope.json does not exist"}},
+		{[]string{"--ticket", badTicket, "--protocol", "oidc", "--target", "harness", "--auto"}, []string{badTicket, "colour"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "harness", "--answers", filepath.Join(dir, "nope.json")}, []string{"--answers", "does not exist"}},
+		{[]string{"--ticket", "demo", "--protocol", "oidc", "--target", "harness", "--answers", badAnswers}, []string{badAnswers, "registration.client_secret", "client_id"}},
+		{[]string{"extra", "--ticket", "demo"}, []string{`unexpected argument "extra"`}},
+	}
+	for _, tt := range tests {
+		args := append(append([]string{"setup"}, base...), tt.args...)
+		code, out, errOut := runCmd(t, "", args...)
+		if code != exitUsage {
+			t.Errorf("ssowizard %q: exit %d, want 2 (stderr %q)", args, code, errOut)
+		}
+		if out != "" {
+			t.Errorf("ssowizard %q: stdout %q, want nothing", args, out)
+		}
+		for _, w := range tt.err {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("ssowizard %q: stderr %q, want it to contain %q", args, errOut, w)
+			}
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("ssowizard %q: stderr %q, want one sentence", args, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(db)); err == nil {
+		t.Errorf("a refused setup created %s", filepath.Dir(db))
+	}
+
+	// Refusals that need the database: an unknown setup, a protocol the ticket does not
+	// allow, a resumed setup of another kind.
+	oidcOnly := write("oidc-only.json", `{"vendor": "V", "protocols": ["oidc"], "oidc": {"redirect_uri": "https://v.example/cb"}}`)
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--session", "0123456789ab"}, `there is no setup "0123456789ab"`},
+		{[]string{"--ticket", oidcOnly, "--protocol", "saml", "--target", "harness", "--auto"}, "does not accept SAML"},
+	} {
+		args := append(append([]string{"setup"}, base...), tt.args...)
+		code, _, errOut := runCmd(t, "", args...)
+		if code != exitUsage || !strings.Contains(errOut, tt.err) {
+			t.Errorf("ssowizard %q: exit %d, stderr %q; want 2 and %q", args, code, errOut, tt.err)
+		}
+	}
+}
+
+func TestStatusAndExportWithoutDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "none", "ssowizard.db")
+	code, out, errOut := runCmd(t, "", "status", "--db", db)
+	if code != exitOK || !strings.HasPrefix(out, "no setups yet") {
+		t.Errorf("status of a missing database: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "", "status", "--db", db, "--json")
+	var st statusJSON
+	if err := json.Unmarshal([]byte(out), &st); code != exitOK || err != nil || st.Setups == nil || len(st.Setups) != 0 {
+		t.Errorf("status --json of a missing database: exit %d, %q (%v); want an empty list", code, out, err)
+	}
+	code, _, errOut = runCmd(t, "", "export", "--db", db, "--evidence", "-")
+	if code != exitUsage || !strings.Contains(errOut, "no setups yet") {
+		t.Errorf("export from a missing database: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Dir(db)); err == nil {
+		t.Errorf("status or export created %s", filepath.Dir(db))
+	}
+	t.Setenv(dbEnv, db)
+	if code, out, _ := runCmd(t, "", "status"); code != exitOK || !strings.Contains(out, db) {
+		t.Errorf("status with $%s: exit %d, %q; want it to read %s", dbEnv, code, out, db)
+	}
+}
+
+func TestExportRefuses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ssowizard.db")
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{nil, "nothing to export"},
+		{[]string{"--evidence", "e.json", "--with-secret"}, "--with-secret goes with --connection or --submit"},
+		{[]string{"--evidence", "-", "--connection", "-"}, "only one output can be -"},
+		{[]string{"--evidence", "-", "extra"}, `unexpected argument "extra"`},
+	} {
+		args := append([]string{"export", "--db", db}, tt.args...)
+		code, out, errOut := runCmd(t, "", args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, tt.err) {
+			t.Errorf("ssowizard %q: exit %d, stdout %q, stderr %q; want 2 and %q", args, code, out, errOut, tt.err)
+		}
+	}
+	for _, tt := range []struct{ url, err string }{
+		{"", "names no submit_url"},
+		{"http://vendor.example/sso", "not an https URL"},
+		{"https:///nohost", "not an https URL"},
+	} {
+		if _, err := checkSubmitURL(tt.url); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("checkSubmitURL(%q) = %v, want %q", tt.url, err, tt.err)
+		}
+	}
+	if u, err := checkSubmitURL("https://vendor.example/sso"); err != nil || u != "https://vendor.example/sso" {
+		t.Errorf("checkSubmitURL(https) = %q, %v", u, err)
+	}
+}
+
+func TestSubmitRefused(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "https://elsewhere.example/", http.StatusFound)
+			return
+		}
+		http.Error(w, "tenant unknown", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	for _, tt := range []struct{ path, err string }{
+		{"/sso", "refused the connection bundle with HTTP 400 (tenant unknown)"},
+		{"/moved", "HTTP 302"},
+	} {
+		err := submitConnection(ctx, srv.Client(), srv.URL+tt.path, []byte(`{}`))
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("submit to %s = %v, want %q", tt.path, err, tt.err)
+		}
+	}
+	if err := submitConnection(ctx, http.DefaultClient, srv.URL+"/sso", []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "could not be sent") {
+		t.Errorf("submit to an untrusted certificate = %v, want could not be sent", err)
+	}
+}
+
+func TestDBPath(t *testing.T) {
+	t.Setenv(dbEnv, "")
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		t.Skip("no user config directory here")
+	}
+	if got, want := dbPath(""), filepath.Join(cfg, "ssowizard", "ssowizard.db"); got != want {
+		t.Errorf("dbPath() = %q, want %q", got, want)
+	}
+	t.Setenv(dbEnv, "/from/env.db")
+	if got := dbPath(""); got != "/from/env.db" {
+		t.Errorf("dbPath() with $%s = %q", dbEnv, got)
+	}
+	if got := dbPath("/from/flag.db"); got != "/from/flag.db" {
+		t.Errorf("dbPath(flag) = %q, want the flag over the environment", got)
+	}
+	if got := harnessStateDir("/x/y/s.db"); got != "/x/y/harness" {
+		t.Errorf("harnessStateDir = %q", got)
+	}
+}
+
+// The Entra target can only be built here, not signed in to: automatic mode gets a
+// Directory (whose device code prompt comes on first use), manual mode none.
+func TestEntraTargetConstruction(t *testing.T) {
+	var prompt bytes.Buffer
+	for _, tt := range []struct {
+		tenant, clientID string
+		auto             bool
+	}{
+		{"", "", true},
+		{"contoso.com", "", true},
+		{"6f1c3a2e-8d4b-4c7a-9e51-2b0d7f4a9c13", "0b7e5c1d-3f2a-4e8b-a6d9-5c4e1f0a7b28", true},
+		{"", "", false},
+	} {
+		tgt, err := entraTarget(tt.tenant, tt.clientID, tt.auto, &prompt, nil)
+		if err != nil {
+			t.Fatalf("entraTarget(%q, %q, %v) = %v", tt.tenant, tt.clientID, tt.auto, err)
+		}
+		if tgt.Name != "entra" || tgt.LoginBase != "https://login.microsoftonline.com" || tgt.GraphURL != "https://graph.microsoft.com" || tgt.Open != nil || tgt.TestUser != "" {
+			t.Errorf("entra target = %+v", tgt)
+		}
+		if (tgt.Directory != nil) != tt.auto {
+			t.Errorf("entraTarget(auto=%v) has Directory %v", tt.auto, tgt.Directory)
+		}
+	}
+	if _, err := entraTarget("", "not-a-guid", true, &prompt, nil); err == nil {
+		t.Error("entraTarget with a client ID that is not a GUID: no error")
+	}
+	if prompt.Len() != 0 {
+		t.Errorf("building the target prompted already: %q", prompt.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,7 +260,7 @@ func harnessTarget(ctx context.Context, stateDir string, scenarios []string, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv, err := harness.Start(ctx, harness.Config{StateDir: stateDir, TenantState: filepath.Join(stateDir, "tenant.json"), Logger: logger})
+	srv, err := startKeptAddr(ctx, harness.Config{StateDir: stateDir, TenantState: filepath.Join(stateDir, "tenant.json"), Logger: logger})
 	if err != nil {
 		return nil, nil, fmt.Errorf("the local Entra could not start (%v): check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), stateDir)
 	}
@@ -304,11 +305,70 @@ func harnessTarget(ctx context.Context, stateDir string, scenarios []string, log
 		GraphURL:  srv.BaseURL,
 		HTTP:      httpClient,
 		Directory: directory{client},
-		Open:      robot.New(srv.Client(), harnessTestUser, harnessTestPassword).Open,
+		Open:      playOpen(robot.New(srv.Client(), harnessTestUser, harnessTestPassword)),
 		Scenarios: slices.Clone(scenarios),
 		TestUser:  harnessTestUser,
 	}
 	return t, srv, nil
+}
+
+// addrFile keeps the harness's address in its state directory.
+const addrFile = "addr"
+
+// startKeptAddr starts the harness on the address it had last time in this state
+// directory, as Entra's URLs do not change between two runs: what a setup recorded (the
+// SAML sign-on URL in the IdP metadata) must still lead somewhere after a restart. When
+// that port is taken, a free one is used, and kept for next time.
+func startKeptAddr(ctx context.Context, cfg harness.Config) (*harness.Server, error) {
+	path := filepath.Join(cfg.StateDir, addrFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if addr := strings.TrimSpace(string(b)); checkLoopback(addr, false) == nil {
+			c := cfg
+			c.Addr = addr
+			if srv, err := harness.Start(ctx, c); err == nil {
+				return srv, nil
+			}
+		}
+	}
+	srv, err := harness.Start(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: without it the next start picks another free port.
+	_ = writeFileAtomic(path, []byte(strings.TrimPrefix(srv.BaseURL, "https://")+"\n"))
+	return srv, nil
+}
+
+// playOpen is the test login's browser on the harness: the robot plays the sign-in to
+// its end before Open returns, so a sign-in that never comes back to the test login
+// (an Entra error page, a harness that is gone) ends the login at once with the reason
+// instead of leaving it to wait for its timeout.
+func playOpen(b *robot.Browser) func(string) error {
+	return func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		p, err := b.Play(ctx, u)
+		if err != nil {
+			return fmt.Errorf("the test user's sign-in did not finish: %v", err)
+		}
+		if pu, err := url.Parse(p.URL); err == nil && isLoopback(pu.Hostname()) && pu.Scheme == "http" {
+			return nil // the answer reached the test login's loopback listener
+		}
+		if code := p.AADSTS(); code != 0 {
+			return fmt.Errorf("the test user's sign-in stopped at Entra's error AADSTS%d and never came back to the test login", code)
+		}
+		return fmt.Errorf("the test user's sign-in stopped at %s (HTTP %d) and never came back to the test login", redactURL(p.URL), p.Status)
+	}
+}
+
+// redactURL drops a URL's query and fragment, which can carry codes.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "an unreadable address"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
 }
 
 // Entra's public cloud, as the wizard reaches it.
