@@ -879,3 +879,27 @@ func TestEntraTargetConstruction(t *testing.T) {
 		t.Errorf("building the target prompted already: %q", prompt.String())
 	}
 }
+
+func TestSetupHelp(t *testing.T) {
+	for cmd, want := range map[string][]string{
+		"setup":  {"--ticket", "--protocol", "--target", "--auto", "--answers", "--db", "--session", "--new", "--scenario", "--json", "\"client-secret\"", "$NAME", "Exit status"},
+		"status": {"--db", "--json", "no setups", "Exit status"},
+		"export": {"--connection", "--with-secret", "--evidence", "--ics", "--submit", "0600", "Exit status"},
+	} {
+		code, out, _ := runCmd(t, "", "help", cmd)
+		if code != exitOK {
+			t.Fatalf("help %s: exit %d", cmd, code)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("help %s lacks %q", cmd, w)
+			}
+		}
+	}
+	_, out, _ := runCmd(t, "", "help")
+	for _, w := range []string{"ssowizard setup", "ssowizard status", "ssowizard export"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("help lacks %q:\n%s", w, out)
+		}
+	}
+}
