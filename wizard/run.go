@@ -14,9 +14,11 @@ import (
 // Run carries out a step (automatic mode) or verifies what the admin did (manual
 // mode), and records the outcome in one transaction: verified (the session moves to
 // the next step), or failed with the checks that say why. The returned error is for
-// what stopped the step from being judged at all (the database, a cancelled context);
-// a step that was judged and failed returns its record with Status Failed and a nil
-// error. Every step can be run again: earlier inputs are kept.
+// what stopped the step from being judged at all (the database); a step that was
+// judged and failed returns its record with Status Failed and a nil error. A step cut
+// short by ctx is recorded as interrupted: it stays InProgress (with Error saying so)
+// and the next Run resumes it as after a crash. Every step can be run again: earlier
+// inputs are kept.
 func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, error) {
 	// One step at a time; the session's lock is not held while the step talks to
 	// Entra (a test login waits minutes for the browser), so the window can read the
@@ -51,11 +53,16 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	st.Checks = checks
 	save := context.WithoutCancel(ctx)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cancelled (Ctrl-C, a closed window) with the step's calls in flight: what
+		// they made may exist, so the step stays in progress and the next run resumes
+		// it as after a crash, adopting what was made instead of making it twice.
+		st.Error = n.Title() + " was interrupted before it finished: run it again to resume it."
+		if perr := s.transition(save, st, n, "interrupted", st.Error); perr != nil {
+			return s.copyStep(n), perr
+		}
 	case err != nil:
 		st.Status, st.Error = Failed, err.Error()
-		if ctx.Err() != nil {
-			st.Error = n.Title() + " was cancelled before it finished: run it again."
-		}
 		if perr := s.transition(save, st, n, "failed", st.Error); perr != nil {
 			return s.copyStep(n), perr
 		}
