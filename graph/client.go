@@ -65,6 +65,21 @@ type Client interface {
 	// RequireAssignment sets whether only assigned users (directly or through a group)
 	// may sign in.
 	RequireAssignment(ctx context.Context, app App, required bool) error
+	// Application reads the application (by ObjectID, or by AppID when ObjectID is
+	// empty) with what the wizard verifies.
+	Application(ctx context.Context, app App) (AppDetails, error)
+	// ApplicationsByIdentifierURI lists the applications whose Identifier URIs (SAML
+	// Entity IDs) include uri; none is an empty list, not an error.
+	ApplicationsByIdentifierURI(ctx context.Context, uri string) ([]AppDetails, error)
+	// ApplicationsByName lists the applications whose display name equals name
+	// (compared ignoring case, as directory filters do), so a step interrupted after creating an
+	// app can find it instead of making a second one. An app made a moment ago may not
+	// be listed yet: Graph's lists are eventually consistent.
+	ApplicationsByName(ctx context.Context, name string) ([]AppDetails, error)
+	// ServicePrincipal reads the enterprise application (by ServicePrincipalID, or by
+	// AppID when ServicePrincipalID is empty): whether assignment is required, the
+	// single sign-on mode, the active signing thumbprint and the signing certificates.
+	ServicePrincipal(ctx context.Context, app App) (SPDetails, error)
 	// SearchUsers finds up to SearchLimit users whose name, mail or user principal name
 	// has a word starting with term.
 	SearchUsers(ctx context.Context, term string) ([]Principal, error)
@@ -145,6 +160,58 @@ type SigningCertificate struct {
 	Thumbprint  string
 	Certificate *x509.Certificate
 	Start, End  time.Time
+}
+
+// AppDetails is an application as the wizard verifies it. It holds no secret's value:
+// Graph shows a value only once, when the secret is made.
+type AppDetails struct {
+	// App has ObjectID, AppID and DisplayName; ServicePrincipalID is empty.
+	App
+	// IdentifierURIs are the Identifiers (SAML Entity IDs, Application ID URIs).
+	IdentifierURIs []string
+	// RedirectURIs are the web redirect URIs, where SAML Reply URLs live too.
+	RedirectURIs []string
+	// SignInAudience is who may sign in, e.g. AzureADMyOrg.
+	SignInAudience string
+	Secrets        []SecretInfo
+}
+
+// SecretInfo describes a client secret as Graph shows it after it was made: never
+// its value.
+type SecretInfo struct {
+	// KeyID is the Secret ID, a GUID: not the secret.
+	KeyID       string
+	DisplayName string
+	// Hint is the value's first three characters, as the portal shows them.
+	Hint       string
+	Start, End time.Time
+}
+
+// SPDetails is an enterprise application (service principal) as the wizard verifies it.
+type SPDetails struct {
+	// App has ServicePrincipalID, AppID and DisplayName, and the ObjectID asked with.
+	App
+	// AppRoleAssignmentRequired is whether only assigned users may sign in.
+	AppRoleAssignmentRequired bool
+	// PreferredSingleSignOnMode is e.g. "saml", or empty when none is set.
+	PreferredSingleSignOnMode string
+	// PreferredTokenSigningKeyThumbprint is the active SAML signing certificate's
+	// SHA-1 thumbprint in upper-case hex; empty when none is active.
+	PreferredTokenSigningKeyThumbprint string
+	// SigningCertificates are the certificates SAML tokens may be signed with (the
+	// public keys, keyCredentials used to Verify), active or not.
+	SigningCertificates []CertInfo
+}
+
+// CertInfo describes a SAML signing certificate of a service principal.
+type CertInfo struct {
+	// KeyID is the keyId of the certificate's public key credential (usage Verify).
+	KeyID       string
+	DisplayName string
+	// Thumbprint is the SHA-1 thumbprint in upper-case hex, as in
+	// PreferredTokenSigningKeyThumbprint and SigningCertificate.Thumbprint.
+	Thumbprint string
+	Start, End time.Time
 }
 
 // Principal is a user or a group that can be assigned to an app.

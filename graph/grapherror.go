@@ -84,6 +84,8 @@ var (
 	opSearchGroups  = op{"search groups", "Group.Read.All"}
 	opAssign        = op{"assign access", "AppRoleAssignment.ReadWrite.All"}
 	opAssignments   = op{"list the assignments", "Application.Read.All"}
+	opFindByURI     = op{"look for the application with this Identifier (Entity ID)", "Application.Read.All"}
+	opFindByName    = op{"look for the application by name", "Application.Read.All"}
 	opUnassign      = op{"remove the assignment", "AppRoleAssignment.ReadWrite.All"}
 )
 

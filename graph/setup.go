@@ -513,27 +513,30 @@ func (c *SDKClient) ListAssignments(ctx context.Context, app App) ([]Assignment,
 	top := int32(999)
 	cfg := &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: &top}}
-	var out []Assignment
-	for page := 0; page < maxAssignmentPages; page++ {
+	list, complete, err := pages(maxAssignmentPages, func(next string) (models.AppRoleAssignmentCollectionResponseable, error) {
+		b, conf := builder, cfg
+		if next != "" {
+			b, conf = builder.WithUrl(next), nil
+		}
 		var resp models.AppRoleAssignmentCollectionResponseable
 		err := c.settle(ctx, opAssignments, []string{app.ServicePrincipalID}, func() error {
 			var err error
-			resp, err = builder.Get(ctx, cfg)
+			resp, err = b.Get(ctx, conf)
 			return c.explain(opAssignments, err)
 		})
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range resp.GetValue() {
-			out = append(out, assignment(a))
-		}
-		next := deref(resp.GetOdataNextLink())
-		if next == "" {
-			return out, nil
-		}
-		builder, cfg = builder.WithUrl(next), nil
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &Error{Op: opAssignments.what, Fix: fmt.Sprintf("the app has more than %d pages of assignments: manage them in the portal", maxAssignmentPages)}
+	if !complete {
+		return nil, &Error{Op: opAssignments.what, Fix: fmt.Sprintf("the app has more than %d pages of assignments: manage them in the portal", maxAssignmentPages)}
+	}
+	var out []Assignment
+	for _, a := range list {
+		out = append(out, assignment(a))
+	}
+	return out, nil
 }
 
 // Unassign DELETEs the assignment.

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,17 +14,24 @@ import (
 // Run carries out a step (automatic mode) or verifies what the admin did (manual
 // mode), and records the outcome in one transaction: verified (the session moves to
 // the next step), or failed with the checks that say why. The returned error is for
-// what stopped the step from being judged at all (the database, a cancelled context);
-// a step that was judged and failed returns its record with Status Failed and a nil
-// error. Every step can be run again: earlier inputs are kept.
+// what stopped the step from being judged at all (the database); a step that was
+// judged and failed returns its record with Status Failed and a nil error. A step cut
+// short by ctx is recorded as interrupted: it stays InProgress (with Error saying so)
+// and the next Run resumes it as after a crash. Every step can be run again: earlier
+// inputs are kept.
 func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, error) {
+	// One step at a time; the session's lock is not held while the step talks to
+	// Entra (a test login waits minutes for the browser), so the window can read the
+	// session meanwhile.
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := s.index(n)
 	if i < 0 {
 		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
 	}
-	if first := s.firstOpen(); first >= 0 && i > first {
+	if first := s.firstOpen(); first >= 0 && i > first && !s.overridable(n, first) {
 		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), Steps(s.Protocol())[first].Title())
 	}
 	if s.Mode() == Auto && t.Directory == nil && n != StepTest && n != StepDomain {
@@ -36,15 +44,25 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	if err := s.transition(ctx, st, n, "started", "started "+string(n)+resumedNote(resumed)); err != nil {
 		return s.copyStep(n), err
 	}
-	checks, err := s.do(ctx, t, n, st, resumed)
+	w := s.workCopy()
+	s.mu.Unlock()
+	checks, err := w.do(ctx, t, n, w.steps[n], resumed)
+	s.mu.Lock()
+	s.state = w.state
+	st.Inputs = w.steps[n].Inputs
 	st.Checks = checks
 	save := context.WithoutCancel(ctx)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cancelled (Ctrl-C, a closed window) with the step's calls in flight: what
+		// they made may exist, so the step stays in progress and the next run resumes
+		// it as after a crash, adopting what was made instead of making it twice.
+		st.Error = n.Title() + " was interrupted before it finished: run it again to resume it."
+		if perr := s.transition(save, st, n, "interrupted", st.Error); perr != nil {
+			return s.copyStep(n), perr
+		}
 	case err != nil:
 		st.Status, st.Error = Failed, err.Error()
-		if ctx.Err() != nil {
-			st.Error = n.Title() + " was cancelled before it finished: run it again."
-		}
 		if perr := s.transition(save, st, n, "failed", st.Error); perr != nil {
 			return s.copyStep(n), perr
 		}
@@ -59,14 +77,37 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		if first := s.firstOpen(); first >= 0 {
 			next = Steps(s.Protocol())[first]
 		}
+		msg := "verified " + string(n)
 		if n == StepEnable {
 			s.rec.Status = SessionEnabled
+			if e := s.state.Enabled; e != nil && e.Override != "" {
+				msg = "enabled without a passing test; reason: " + e.Override
+			}
 		}
-		if perr := s.transition(save, st, next, "verified", "verified "+string(n)); perr != nil {
+		if perr := s.transition(save, st, next, "verified", msg); perr != nil {
 			return s.copyStep(n), perr
 		}
 	}
 	return s.copyStep(n), nil
+}
+
+// overridable reports whether step n may run although the step at first is not
+// verified: Enable after a failed test, where an override reason can be recorded.
+func (s *Session) overridable(n StepName, first int) bool {
+	return n == StepEnable && Steps(s.Protocol())[first] == StepTest && s.steps[StepTest].Status == Failed
+}
+
+// workCopy is a copy of the session a step runs on without the session's lock: its
+// state and steps are its own, merged back when the step ends. The caller holds s.mu.
+func (s *Session) workCopy() *Session {
+	w := &Session{e: s.e, rec: s.rec, Ticket: s.Ticket, steps: map[StepName]*StepState{}}
+	b, _ := json.Marshal(s.state)
+	_ = json.Unmarshal(b, &w.state)
+	for n := range s.steps {
+		c := s.copyStep(n)
+		w.steps[n] = &c
+	}
+	return w
 }
 
 func resumedNote(resumed bool) string {

@@ -20,10 +20,7 @@ import (
 	"github.com/ssowizard/ssowizard/assets"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/robot"
-	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/wizard"
-	"github.com/ssowizard/ssowizard/wizard/secret"
 	"github.com/ssowizard/ssowizard/wizard/store"
 	"github.com/ssowizard/ssowizard/wizard/ui"
 )
@@ -37,18 +34,11 @@ const appID = "io.github.ssowizard"
 const (
 	envStartupProbe = "SSOWIZARD_STARTUP_PROBE"
 	envScreenshots  = "SSOWIZARD_SCREENSHOTS"
-	envDB           = "SSOWIZARD_DB"
 )
 
 // mainStarted is when the main package was initialised: the fallback start of the
 // process where /proc does not say.
 var mainStarted = time.Now()
-
-// demoUser signs in for the test logins on the local demo tenant (tenant.Demo's first user).
-const (
-	demoUser     = "alice@" + tenant.DemoDomain
-	demoPassword = "Demo.Alice.2026"
-)
 
 // guiFlag reports whether arg is a flag of the window rather than a command.
 func guiFlag(arg string) bool {
@@ -80,8 +70,12 @@ func runGUI(e *env, args []string) int {
 		return exitUsage
 	}
 	example := &exampleSigner{now: time.Now}
-	h := &guiHarness{stateDir: defaultStateDir()}
-	eng := &guiEngine{path: *db}
+	path := dbPath(*db)
+	h := &guiHarness{}
+	if path != "" {
+		h.stateDir = harnessStateDir(path)
+	}
+	eng := &guiEngine{path: path}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
 	m := ui.NewMain(ui.Deps{
@@ -161,40 +155,23 @@ func sinceProcessStart() time.Duration {
 
 // guiEngine opens the wizard's database and keyring on first need, off the UI goroutine.
 type guiEngine struct {
-	path string // --db; empty means SSOWIZARD_DB, then the user config dir
+	path string // dbPath's answer; empty when it knows none
 	mu   sync.Mutex
 	db   *store.DB
 }
 
-// dbPath is where the setups are kept: --db, else SSOWIZARD_DB, else ssowizard.db in the
-// user config directory.
-func dbPath(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if v := os.Getenv(envDB); v != "" {
-		return v, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", errors.New("there is no user config directory to keep the setups in; set HOME, or give a database with --db or " + envDB)
-	}
-	return filepath.Join(dir, "ssowizard", "ssowizard.db"), nil
-}
-
 func (g *guiEngine) open(ctx context.Context) (*wizard.Engine, error) {
-	path, err := dbPath(g.path)
-	if err != nil {
-		return nil, err
+	if g.path == "" {
+		return nil, errNoDB
 	}
-	db, err := store.Open(ctx, path)
+	db, err := store.Open(ctx, g.path)
 	if err != nil {
 		return nil, err
 	}
 	g.mu.Lock()
 	g.db = db
 	g.mu.Unlock()
-	return &wizard.Engine{DB: db, Secrets: secret.New("ssowizard"), Now: time.Now}, nil
+	return &wizard.Engine{DB: db, Secrets: newKeeper(), Now: time.Now}, nil
 }
 
 func (g *guiEngine) close() {
@@ -206,15 +183,14 @@ func (g *guiEngine) close() {
 }
 
 // guiHarness runs the embedded local Entra for the window: started on first need (the
-// Harness tab, or a setup on the local demo tenant), keeping its keys and its tenant in
-// the user config directory, so setups made on it can be resumed after a restart. A
-// restart takes the same port again when it is free, so the addresses stay the same.
+// Harness tab, or a setup on the local demo tenant), keeping its keys, its tenant and
+// its address beside the database (as ssowizard setup does), so setups made on it can
+// be resumed after a restart, from the window or the command line.
 type guiHarness struct {
 	stateDir string
 	// startMu serialises Start and Stop, which may take seconds (the first start makes
 	// keys); mu guards srv alone, so Server never waits for them on the UI goroutine.
 	startMu sync.Mutex
-	addr    string
 	mu      sync.Mutex
 	srv     *harness.Server
 }
@@ -229,22 +205,16 @@ func (h *guiHarness) Start(ctx context.Context) (*harness.Server, error) {
 		return srv, nil
 	}
 	if h.stateDir == "" {
-		return nil, errors.New("there is no user config directory to keep its keys in; set HOME")
+		return nil, errNoDB
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg := harness.Config{Addr: h.addr, StateDir: h.stateDir, TenantState: filepath.Join(h.stateDir, "tenant.json")}
 	// The server outlives ctx, which only bounds this call.
-	srv, err := harness.Start(context.Background(), cfg)
-	if err != nil && cfg.Addr != "" {
-		cfg.Addr = ""
-		srv, err = harness.Start(context.Background(), cfg)
-	}
+	srv, err := startKeptAddr(context.Background(), harness.Config{StateDir: h.stateDir, TenantState: filepath.Join(h.stateDir, "tenant.json")})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%v; check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), h.stateDir)
 	}
-	h.addr = strings.TrimPrefix(srv.BaseURL, "https://")
 	h.mu.Lock()
 	h.srv = srv
 	h.mu.Unlock()
@@ -285,33 +255,24 @@ func (h *guiHarness) Server() *harness.Server {
 }
 
 // target is where a setup's steps act. On "harness", the local Entra (started if need
-// be), whose test logins the demo user completes with no person; on "entra", the real
-// login and Graph endpoints, the test login in the system browser. Neither has a Graph
-// client yet: automatic steps say so, and manual mode works.
-func (h *guiHarness) target(ctx context.Context, name string, _ wizard.Mode) (*wizard.Target, error) {
+// be) with Graph signed in as its setup app and test logins completed by its seeded
+// user; on "entra", the real login endpoints, the test login in the system browser, in
+// manual mode only: automatic mode signs in with a device code, which the window does
+// not show yet.
+func (h *guiHarness) target(ctx context.Context, name string, mode wizard.Mode) (*wizard.Target, error) {
 	switch name {
 	case "harness":
 		srv, err := h.Start(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the local Entra did not start: %w", err)
 		}
-		c := srv.Client()
-		return &wizard.Target{
-			Name:      "harness",
-			LoginBase: srv.BaseURL,
-			GraphURL:  srv.BaseURL,
-			HTTP:      c,
-			Open:      robot.New(c, demoUser, demoPassword).Open,
-			Scenarios: srv.Store.ScenariosFor(""),
-			TestUser:  demoUser,
-		}, nil
+		return harnessTargetOn(srv, h.stateDir, nil)
 	case "entra":
-		return &wizard.Target{
-			Name:      "entra",
-			LoginBase: "https://login.microsoftonline.com",
-			GraphURL:  "https://graph.microsoft.com",
-			Open:      browser.OpenURL,
-		}, nil
+		if mode == wizard.Auto {
+			return nil, errors.New("automatic mode on your own tenant signs in to Microsoft Graph with a device code, which the window cannot show yet: " +
+				"choose manual mode, or run 'ssowizard setup --target entra --auto'")
+		}
+		return entraTarget("", "", false, nil, nil) // Open nil: the system browser
 	}
 	return nil, fmt.Errorf("the target %q is unknown: use harness or entra", name)
 }

@@ -22,30 +22,10 @@ func TestGUIFlag(t *testing.T) {
 	}
 }
 
-func TestDBPath(t *testing.T) {
-	cfg := t.TempDir()
-	for _, tc := range []struct {
-		name, flag, env, want string
-	}{
-		{"flag wins", "a.db", "b.db", "a.db"},
-		{"then the environment", "", "b.db", "b.db"},
-		{"then the user config dir", "", "", filepath.Join(cfg, "ssowizard", "ssowizard.db")},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("XDG_CONFIG_HOME", cfg)
-			t.Setenv(envDB, tc.env)
-			got, err := dbPath(tc.flag)
-			if err != nil || got != tc.want {
-				t.Errorf("dbPath(%q) with %s=%q = %q, %v, want %q", tc.flag, envDB, tc.env, got, err, tc.want)
-			}
-		})
-	}
-}
-
 // TestGUIHarness: the window's harness starts once, stops, and comes back on the same
 // port; a harness target reaches it and signs in as the demo user.
 func TestGUIHarness(t *testing.T) {
-	h := &guiHarness{stateDir: t.TempDir()}
+	h := &guiHarness{stateDir: harnessStateDir(filepath.Join(t.TempDir(), "ssowizard.db"))}
 	ctx := context.Background()
 	t.Cleanup(func() { h.Stop(ctx) })
 	if h.Server() != nil {
@@ -63,11 +43,18 @@ func TestGUIHarness(t *testing.T) {
 		t.Fatalf("target: %v", err)
 	}
 	if tg.Name != "harness" || tg.LoginBase != first.BaseURL || tg.GraphURL != first.BaseURL || tg.HTTP == nil ||
-		tg.Open == nil || tg.TestUser != demoUser || tg.Directory != nil {
-		t.Errorf("harness target = %+v, want the running harness, its client, the robot and no Graph client", tg)
+		tg.Open == nil || tg.TestUser != harnessTestUser || tg.Directory == nil {
+		t.Errorf("harness target = %+v, want the running harness, its client, the robot and a Graph client", tg)
 	}
-	if u, ok := first.Store.UserByUPN(demoUser); !ok || u.Password != demoPassword {
-		t.Errorf("the demo tenant has no user %s with the password the robot types", demoUser)
+	// The window's harness and the setup command's share their state beside the database.
+	if got := first.Store.ScenariosFor(""); len(got) != 0 || len(tg.Scenarios) != 0 {
+		t.Errorf("scenarios %v (target %v), want none", got, tg.Scenarios)
+	}
+	if err := first.Store.SetScenarios("", []string{"sha1"}); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := h.target(ctx, "harness", wizard.Manual); len(tg.Scenarios) != 1 || tg.Scenarios[0] != "sha1" {
+		t.Errorf("after the panel applied sha1 the target records %v", tg.Scenarios)
 	}
 
 	if err := h.Stop(ctx); err != nil {
@@ -84,17 +71,18 @@ func TestGUIHarness(t *testing.T) {
 		t.Errorf("restarted at %s, want the same address %s", second.BaseURL, first.BaseURL)
 	}
 
-	for _, name := range []string{"entra", "elsewhere"} {
-		tg, err := h.target(ctx, name, wizard.Manual)
-		switch name {
-		case "entra":
-			if err != nil || tg.LoginBase != "https://login.microsoftonline.com" || tg.GraphURL != "https://graph.microsoft.com" {
-				t.Errorf("entra target = %+v, %v", tg, err)
-			}
-		default:
-			if err == nil {
-				t.Errorf("target %q = %+v, want an error", name, tg)
-			}
+	for _, tc := range []struct {
+		name    string
+		mode    wizard.Mode
+		wantErr bool
+	}{{"entra", wizard.Manual, false}, {"entra", wizard.Auto, true}, {"elsewhere", wizard.Manual, true}} {
+		tg, err := h.target(ctx, tc.name, tc.mode)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("target(%q, %s) = %+v, %v, want error %v", tc.name, tc.mode, tg, err, tc.wantErr)
+			continue
+		}
+		if err == nil && (tg.LoginBase != "https://login.microsoftonline.com" || tg.GraphURL != "https://graph.microsoft.com" || tg.Directory != nil) {
+			t.Errorf("entra manual target = %+v", tg)
 		}
 	}
 }

@@ -33,6 +33,13 @@ trust the CA once keep trusting it across restarts.
 app only. It is repeatable. Scenarios can also be changed while running, from this machine, with
 PUT /harness/scenarios.
 
+--replay BUNDLE serves the tenant an evidence bundle (ssowizard export --evidence) describes: the
+customer's tenant ID, domains and app (client ID, URLs, SAML signing as observed, claims,
+assignment), one user who signs in with the claims the customer's test login showed (the login and
+a fresh password are printed), and the scenarios that login showed (SHA-1, no e-mail, a groups
+overage...), so support can reproduce the login against their own service. It cannot be combined
+with --tenant.
+
 --json prints exactly one line of facts once the harness answers (base_url, tenant_id, authority,
 graph_url, ca_cert, users, apps), for scripts; stdout then carries nothing else, and stderr only
 errors. Without --json the same facts are printed for a person, and each request is logged to stderr.
@@ -58,9 +65,9 @@ func (s *scenarioFlag) Set(v string) error {
 }
 
 type harnessFlags struct {
-	addr, tenantFile, state string
-	scenarios               scenarioFlag
-	allowRemote, json       bool
+	addr, tenantFile, state, replay string
+	scenarios                       scenarioFlag
+	allowRemote, json               bool
 }
 
 // defaultStateDir is where the harness keeps its keys when --state is not given; empty
@@ -81,6 +88,7 @@ func runHarness(e *env, args []string) int {
 	fs.StringVar(&f.state, "state", defaultStateDir(), "keep the CA, TLS and signing keys in `DIR`")
 	fs.Var(&f.scenarios, "scenario", "apply the fault `NAME` to every app, or APP_ID=NAME to one app; repeatable. Names: "+
 		strings.Join(tenant.Scenarios(), ", "))
+	fs.StringVar(&f.replay, "replay", "", "serve the tenant, app and user of an evidence `BUNDLE` (export --evidence)")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow an --addr that is not loopback (other machines can then sign in with the printed passwords)")
 	fs.BoolVar(&f.json, "json", false, "print the facts as one JSON line once listening")
 	pos, code, ok := fs.parse(args)
@@ -91,7 +99,7 @@ func runHarness(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "ssowizard harness: unexpected argument %q; it takes only flags, run 'ssowizard harness -h'.\n", pos[0])
 		return exitUsage
 	}
-	cfg, err := f.config()
+	cfg, rp, err := f.config()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ssowizard harness: %v.\n", err)
 		return exitUsage
@@ -115,7 +123,7 @@ func runHarness(e *env, args []string) int {
 		return exitUsage
 	}
 	if f.json {
-		line, err := json.Marshal(srv.Facts())
+		line, err := json.Marshal(replayFacts{Facts: srv.Facts(), Replay: rp.facts()})
 		if err == nil {
 			_, err = fmt.Fprintf(e.stdout, "%s\n", line)
 		}
@@ -126,6 +134,7 @@ func runHarness(e *env, args []string) int {
 		}
 	} else {
 		printFacts(e.stdout, srv)
+		printReplay(e.stdout, rp)
 	}
 
 	select {
@@ -154,25 +163,36 @@ func runHarness(e *env, args []string) int {
 	return exitOK
 }
 
-// config checks the flags and loads the tenant, so that every mistake on the command
-// line is reported before anything listens.
-func (f *harnessFlags) config() (harness.Config, error) {
+// config checks the flags and loads the tenant (or the replay of an evidence bundle),
+// so that every mistake on the command line is reported before anything listens.
+func (f *harnessFlags) config() (harness.Config, *replay, error) {
 	var cfg harness.Config
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	if f.state == "" {
-		return cfg, errors.New("no --state directory given and the system names no config directory ($HOME is unset); pass --state DIR")
+		return cfg, nil, errors.New("no --state directory given and the system names no config directory ($HOME is unset); pass --state DIR")
+	}
+	if f.replay != "" && f.tenantFile != "" {
+		return cfg, nil, errors.New("--replay serves the tenant the evidence bundle describes, so it cannot take --tenant too: give one of them")
 	}
 	cfg.Addr, cfg.StateDir = f.addr, f.state
 
 	var t *tenant.Tenant
-	if f.tenantFile != "" {
+	var rp *replay
+	switch {
+	case f.replay != "":
+		var err error
+		if rp, err = loadReplay(f.replay, time.Now()); err != nil {
+			return cfg, nil, err
+		}
+		t = rp.Tenant
+	case f.tenantFile != "":
 		var err error
 		if t, err = tenant.Load(f.tenantFile, nil); err != nil {
-			return cfg, tenantFileError(f.tenantFile, err)
+			return cfg, nil, tenantFileError(f.tenantFile, err)
 		}
-	} else {
+	default:
 		t = tenant.Demo(time.Now())
 	}
 	known := tenant.Scenarios()
@@ -182,7 +202,7 @@ func (f *harnessFlags) config() (harness.Config, error) {
 			name, appID = appID, ""
 		}
 		if !slices.Contains(known, name) {
-			return cfg, fmt.Errorf("--scenario %q: %q is not a scenario; the names are %s", s, name, strings.Join(known, ", "))
+			return cfg, nil, fmt.Errorf("--scenario %q: %q is not a scenario; the names are %s", s, name, strings.Join(known, ", "))
 		}
 		if !perApp {
 			if !slices.Contains(cfg.Scenarios, name) {
@@ -192,14 +212,14 @@ func (f *harnessFlags) config() (harness.Config, error) {
 		}
 		i := slices.IndexFunc(t.Apps, func(a tenant.App) bool { return strings.EqualFold(a.AppID, appID) })
 		if i < 0 {
-			return cfg, fmt.Errorf("--scenario %q: the tenant has no app with app_id %q; use an app_id from the tenant, or NAME alone for every app", s, appID)
+			return cfg, nil, fmt.Errorf("--scenario %q: the tenant has no app with app_id %q; use an app_id from the tenant, or NAME alone for every app", s, appID)
 		}
 		if !slices.Contains(t.Apps[i].Scenarios, name) {
 			t.Apps[i].Scenarios = append(t.Apps[i].Scenarios, name)
 		}
 	}
 	cfg.Tenant = t
-	return cfg, nil
+	return cfg, rp, nil
 }
 
 // checkLoopback refuses an address other machines could reach, unless allowed.

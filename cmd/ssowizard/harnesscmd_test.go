@@ -249,7 +249,8 @@ func TestHarnessRefuses(t *testing.T) {
 		{[]string{"--scenario", "tuesday"}, []string{`"tuesday" is not a scenario`, "clock-skew"}},
 		{[]string{"--scenario", "00000000-0000-0000-0000-000000000000=slow"}, []string{"no app with app_id"}},
 		{[]string{"extra"}, []string{`unexpected argument "extra"`}},
-		{[]string{"--replay", "bundle.zip"}, []string{"Run 'ssowizard harness -h'"}},
+		{[]string{"--replay", "bundle.zip"}, []string{"--replay: bundle.zip does not exist"}},
+		{[]string{"--replay", "bundle.zip", "--tenant", badField}, []string{"--replay", "cannot take --tenant"}},
 	}
 	for _, tt := range tests {
 		args := append([]string{"harness", "--state", state}, tt.args...)
@@ -304,7 +305,7 @@ func TestCheckLoopback(t *testing.T) {
 func TestHarnessScenarioFlags(t *testing.T) {
 	f := harnessFlags{addr: "127.0.0.1:0", state: t.TempDir(),
 		scenarios: scenarioFlag{"slow", "slow", strings.ToUpper(tenant.DemoAppID) + "=sign-both", tenant.DemoAppID + "=sign-both"}}
-	cfg, err := f.config()
+	cfg, _, err := f.config()
 	if err != nil {
 		t.Fatalf("config() = %v", err)
 	}

@@ -13,12 +13,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
 
 	_ "github.com/ssowizard/ssowizard/internal/clocale" // before Fyne's lang package: see its doc
+	"github.com/ssowizard/ssowizard/wizard/secret"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,6 +48,29 @@ type env struct {
 	// ctx, when set, ends long-running commands (harness) as a signal would; tests
 	// use it to stop them in-process. Nil means only signals do.
 	ctx context.Context
+	// secrets keeps client secrets across the setup commands of this env; nil means
+	// the OS keyring, or memory where there is none (newKeeper). Tests share one
+	// across commands as a keyring would.
+	secrets secret.Keeper
+	// submit posts connection bundles (export --submit); nil means an HTTPS client
+	// trusting the system's roots.
+	submit *http.Client
+}
+
+// keeper returns the env's secret keeper, making it on first use.
+func (e *env) keeper() secret.Keeper {
+	if e.secrets == nil {
+		e.secrets = newKeeper()
+	}
+	return e.secrets
+}
+
+// context returns the env's parent context for a command.
+func (e *env) context() context.Context {
+	if e.ctx != nil {
+		return e.ctx
+	}
+	return context.Background()
 }
 
 func commands() []command {
@@ -53,6 +78,9 @@ func commands() []command {
 		{"inspect", "decode and check a SAML message, JWT, token response, URL, form body or HAR", runInspect},
 		{"harness", "run the local Entra (OIDC and SAML sign-in) until interrupted", runHarness},
 		{"login", "one real test login through the embedded SP, OIDC or SAML, explained", runLogin},
+		{"setup", "run the wizard's steps without the window, automatically or from an answers file", runSetup},
+		{"status", "show the saved setups: progress, last test, expiry and reminders", runStatus},
+		{"export", "write a setup's connection bundle, evidence bundle or reminders calendar", runExport},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or a command's: ssowizard help COMMAND", runHelp},
 	}

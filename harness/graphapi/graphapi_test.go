@@ -174,6 +174,48 @@ func TestCollectionsOfApplicationsAndServicePrincipals(t *testing.T) {
 	}
 }
 
+// The filters the wizard finds an application by: an Identifier URI (SAML Entity ID)
+// among the app's, and the display name, a quote inside the literal written twice.
+func TestApplicationFilters(t *testing.T) {
+	e := start(t, nil)
+	obrien, err := e.srv.Store.AddApp(tenant.App{DisplayName: "O'Brien's app", IdentifierURIs: []string{"https://obrien.example/saml", "api://obrien"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := e.srv.Store.AddApp(tenant.App{DisplayName: "O'Brien"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		filter string
+		want   []string // appIds
+	}{
+		{"identifierUris/any(x:x eq '" + tenant.DemoEntityID + "')", []string{tenant.DemoAppID}},
+		{"identifierUris/any(x:x eq 'HTTPS://VENDOR.EXAMPLE/SAML')", []string{tenant.DemoAppID}},
+		{"identifierUris/any(u: u eq 'api://obrien')", []string{obrien.AppID}},
+		{"identifierUris/any(x:x eq 'https://nobody.example/saml')", nil},
+		{"displayName eq 'O''Brien''s app'", []string{obrien.AppID}},
+		{"displayName eq 'o''brien''S APP'", []string{obrien.AppID}},
+		{"displayName eq 'O''Brien'", []string{plain.AppID}},
+		{"displayName eq 'Nobody''s app'", nil},
+		{"identifierUris/any(x:x eq 'api://obrien') and displayName eq 'O''Brien'", nil},
+		{"identifierUris/any(x:x eq 'api://obrien') or displayName eq 'O''Brien'", []string{obrien.AppID, plain.AppID}},
+	}
+	for _, tc := range tests {
+		path := "/applications?$filter=" + url.QueryEscape(tc.filter) + "&$select=appId"
+		var got []string
+		for _, v := range e.must(e.do("GET", path, nil), 200, "GET "+path).values() {
+			got = append(got, fmt.Sprint(v["appId"]))
+		}
+		if !sameSet(got, tc.want) {
+			t.Errorf("GET /applications?$filter=%s = %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+	for _, f := range []string{"identifierUris/any(x:y eq 'api://obrien')", "shoeSizes/any(x:x eq '9')", "identifierUris/any(x:x ne 'a')"} {
+		checkError(t, "$filter="+f, e.do("GET", "/applications?$filter="+url.QueryEscape(f), nil), 400, "Request_UnsupportedQuery")
+	}
+}
+
 // gzipped compresses b as the Graph SDKs' compression middleware does.
 func gzipped(t *testing.T, b []byte) []byte {
 	t.Helper()

@@ -254,11 +254,13 @@ var (
 	eqRe         = regexp.MustCompile(`(?i)^([A-Za-z]+)\s+eq\s+('((?:[^']|'')*)'|true|false|null)$`)
 	inRe         = regexp.MustCompile(`(?i)^([A-Za-z]+)\s+in\s+\(\s*((?:'(?:[^']|'')*'\s*,?\s*)+)\)$`)
 	inItemRe     = regexp.MustCompile(`'((?:[^']|'')*)'`)
+	anyRe        = regexp.MustCompile(`(?i)^([A-Za-z]+)/any\(\s*([A-Za-z]\w*)\s*:\s*([A-Za-z]\w*)\s+eq\s+'((?:[^']|'')*)'\s*\)$`)
 )
 
 // parseFilter reads the $filter forms setup uses: prop eq 'v' (or true, false, null),
-// startswith(prop,'v'), prop in ('a','b'), joined with and / or. String comparisons
-// ignore case, as directory filters do.
+// startswith(prop,'v'), prop in ('a','b') and, on a collection of strings,
+// prop/any(x:x eq 'v'), joined with and / or. String comparisons ignore case, as
+// directory filters do.
 func parseFilter(expr string, t entityType) (matcher, error) {
 	prop := func(name string) (string, error) {
 		i := slices.IndexFunc(t.props, func(x string) bool { return strings.EqualFold(x, name) })
@@ -298,6 +300,20 @@ func parseFilter(expr string, t entityType) (matcher, error) {
 				return ok && strings.EqualFold(s, v)
 			}, nil
 		}
+		if m := anyRe.FindStringSubmatch(cl); m != nil {
+			p, err := prop(m[1])
+			if err != nil {
+				return nil, err
+			}
+			if m[2] != m[3] {
+				return nil, fmt.Errorf("Invalid filter clause: the lambda compares '%s', which is not its variable '%s'.", m[3], m[2])
+			}
+			v := unquote(m[4])
+			return func(e map[string]any) bool {
+				l, ok := e[p].([]string) // a property that is no collection of strings matches nothing
+				return ok && containsFold(l, v)
+			}, nil
+		}
 		if m := inRe.FindStringSubmatch(cl); m != nil {
 			p, err := prop(m[1])
 			if err != nil {
@@ -312,7 +328,7 @@ func parseFilter(expr string, t entityType) (matcher, error) {
 				return ok && containsFold(vals, s)
 			}, nil
 		}
-		return nil, fmt.Errorf("Unsupported Query. The harness's $filter takes prop eq 'value', startswith(prop,'value') and prop in ('a','b'), joined with and / or; %q is none of these.", cl)
+		return nil, fmt.Errorf("Unsupported Query. The harness's $filter takes prop eq 'value', startswith(prop,'value'), prop in ('a','b') and prop/any(x:x eq 'value'), joined with and / or; %q is none of these.", cl)
 	})
 }
 

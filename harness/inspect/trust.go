@@ -34,6 +34,10 @@ func trimBOM(b []byte) []byte {
 // CERTIFICATE blocks), DER, or the bare base64 body Entra's portal offers as
 // "Certificate (Base64)" without its PEM armour.
 func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
+	// DER first, untrimmed: its last byte may be one TrimSpace would take.
+	if c, err := x509.ParseCertificate(b); err == nil {
+		return []*x509.Certificate{c}, nil
+	}
 	b = trimBOM(b)
 	if len(b) == 0 {
 		return nil, errors.New("certificate: the input is empty")

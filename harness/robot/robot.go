@@ -158,7 +158,10 @@ func (b *Browser) Play(ctx context.Context, rawURL string) (Page, error) {
 		if err != nil {
 			return p, err
 		}
-		base, _ := url.Parse(p.URL)
+		base, perr := url.Parse(p.URL)
+		if perr != nil {
+			return p, nil // cannot happen: the URL is the one just requested
+		}
 		f, ok := chooseForm(p.Body, base)
 		if !ok {
 			return p, nil

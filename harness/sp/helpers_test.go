@@ -1,19 +1,17 @@
 package sp_test
 
 import (
+	"bytes"
 	"context"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
+	"github.com/ssowizard/ssowizard/harness/robot"
 	"github.com/ssowizard/ssowizard/harness/sp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -38,162 +36,131 @@ func demoSecret(t testing.TB, srv *harness.Server) (value, keyID string) {
 	return app.Secrets[0].Value, app.Secrets[0].KeyID
 }
 
-// page is a response as the browser saw it.
+// page is where the browser stopped.
 type page struct {
-	url      string
-	status   int
-	body     string
-	header   http.Header
+	url    string
+	status int
+	body   string
+	// location is the URL the browser was held at (hold), its callback not delivered.
 	location string
 }
 
-// browser plays a person's browser: a cookie jar, redirects followed (to the harness and
-// to the SP's loopback callback), the login form filled, consent accepted, auto-posting
-// forms posted.
+// browser is the robot (harness/robot) playing a person's browser, with two test hooks
+// in its transport: intercept, when set, is asked before a SAMLResponse is posted (the
+// ACS post) and may change it or, returning true, keep it from being sent; hold stops
+// at the first request that leaves the harness (the OIDC callback), so the test can
+// deliver it itself.
 type browser struct {
-	t        testing.TB
-	c        *http.Client
-	login    string
-	password string
-	// intercept, when set, is asked before a form is posted off the harness (the SAML
-	// ACS post); returning true keeps the post from being sent.
+	r         *robot.Browser
+	host      string // the harness's host:port, for hold
 	intercept func(action string, v url.Values) bool
-	// hold stops at a redirect that leaves the harness (the OIDC callback), so the test
-	// can deliver it itself.
-	hold bool
+	hold      bool
 }
 
-func newBrowser(t testing.TB, srv *harness.Server, login, password string) *browser {
-	jar, _ := cookiejar.New(nil)
-	c := srv.Client()
-	c.Jar = jar
-	c.Timeout = 20 * time.Second
-	b := &browser{t: t, c: c, login: login, password: password}
-	base, _ := url.Parse(srv.BaseURL)
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if b.hold && req.URL.Host != base.Host {
-			return http.ErrUseLastResponse
-		}
-		if len(via) > 10 {
-			return http.ErrUseLastResponse
-		}
-		return nil
+func newBrowser(_ testing.TB, srv *harness.Server, login, password string) *browser {
+	u, _ := url.Parse(srv.BaseURL)
+	return newBrowserWith(srv.Client(), u.Host, login, password)
+}
+
+func newBrowserWith(c *http.Client, harnessHost, login, password string) *browser {
+	b := &browser{host: harnessHost}
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
 	}
+	hooked := *c
+	hooked.Transport = hooks{b: b, next: next}
+	b.r = robot.New(&hooked, login, password)
 	return b
 }
 
-var (
-	formRe  = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
-	inputRe = regexp.MustCompile(`<input\b([^>]*)>`)
-	attrRe  = regexp.MustCompile(`([a-zA-Z_-]+)="([^"]*)"`)
-)
-
-type form struct {
-	action string
-	values url.Values
+// hooks is the transport that applies the browser's intercept and hold.
+type hooks struct {
+	b    *browser
+	next http.RoundTripper
 }
 
-func attrs(s string) map[string]string {
-	m := map[string]string{}
-	for _, a := range attrRe.FindAllStringSubmatch(s, -1) {
-		m[strings.ToLower(a[1])] = html.UnescapeString(a[2])
+// stopped is the page a hook ends the play on: no form, so the robot stops there.
+func stopped(req *http.Request) *http.Response {
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"text/html"}}, Body: io.NopCloser(strings.NewReader("<p>held by the test</p>")), Request: req}
+}
+
+func (h hooks) RoundTrip(req *http.Request) (*http.Response, error) {
+	b := h.b
+	if b.hold && b.host != "" && req.URL.Host != b.host {
+		return stopped(req), nil
 	}
-	return m
-}
-
-func forms(body string) []form {
-	var out []form
-	for _, f := range formRe.FindAllStringSubmatch(body, -1) {
-		fm := form{action: attrs(f[1])["action"], values: url.Values{}}
-		for _, in := range inputRe.FindAllStringSubmatch(f[2], -1) {
-			if a := attrs(in[1]); a["name"] != "" {
-				fm.values.Add(a["name"], a["value"])
-			}
+	if b.intercept != nil && req.Method == http.MethodPost && req.Body != nil {
+		data, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, fm)
+		v, err := url.ParseQuery(string(data))
+		if err != nil {
+			return nil, err
+		}
+		if v.Has("SAMLResponse") {
+			if b.intercept(req.URL.String(), v) {
+				return stopped(req), nil
+			}
+			data = []byte(v.Encode())
+		}
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(data))
+		req.ContentLength = int64(len(data))
 	}
-	return out
-}
-
-func (b *browser) do(req *http.Request) (page, error) {
-	resp, err := b.c.Do(req)
-	if err != nil {
-		return page{}, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return page{url: resp.Request.URL.String(), status: resp.StatusCode, body: string(body), header: resp.Header,
-		location: resp.Header.Get("Location")}, nil
-}
-
-func (b *browser) get(u string) (page, error) {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.do(req)
-}
-
-func (b *browser) post(u string, v url.Values) (page, error) {
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return h.next.RoundTrip(req)
 }
 
 // play opens the sign-in URL and goes on as a person would until a page has no form to
 // submit: the SP's "received" page, or an error page.
 func (b *browser) play(signIn string) (page, error) {
-	p, err := b.get(signIn)
-	for step := 0; err == nil && step < 8; step++ {
-		fs := forms(p.body)
-		if len(fs) == 0 {
-			return p, nil
-		}
-		f := fs[0]
-		if strings.Contains(p.body, `name="passwd"`) {
-			f.values.Set("login", b.login)
-			f.values.Set("passwd", b.password)
-		}
-		if b.intercept != nil && f.values.Has("SAMLResponse") && b.intercept(f.action, f.values) {
-			return p, nil
-		}
-		p, err = b.post(f.action, f.values)
+	p, err := b.r.Play(context.Background(), signIn)
+	return b.page(p), err
+}
+
+func (b *browser) page(p robot.Page) page {
+	out := page{url: p.URL, status: p.Status, body: p.Body}
+	if b.hold {
+		out.location = p.URL
 	}
-	return p, err
+	return out
 }
 
 // opener is an sp.Common.Open that plays the browser in the background and keeps the
 // page it ended on.
-type opener struct {
-	b    *browser
-	mu   sync.Mutex
-	urls []string
-	done chan page
-}
+type opener struct{ b *browser }
 
-func newOpener(b *browser) *opener { return &opener{b: b, done: make(chan page, 4)} }
+func newOpener(b *browser) *opener { return &opener{b: b} }
 
-func (o *opener) open(u string) error {
-	o.mu.Lock()
-	o.urls = append(o.urls, u)
-	o.mu.Unlock()
-	go func() {
-		p, err := o.b.play(u)
-		if err != nil {
-			p = page{body: "browser error: " + err.Error()}
-		}
-		o.done <- p
-	}()
-	return nil
+func (o *opener) open(u string) error { return o.b.r.Open(u) }
+
+// next waits up to d for the page the browser stopped at; ok is false when it did not
+// stop in time. A play that ended in an error shows the error as the page.
+func (o *opener) next(d time.Duration) (p page, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	rp, err := o.b.r.Wait(ctx)
+	if ctx.Err() != nil {
+		return page{}, false
+	}
+	p = o.b.page(rp)
+	if err != nil && p.body == "" {
+		p.body = "browser error: " + err.Error()
+	}
+	return p, true
 }
 
 // last waits for the page the browser stopped at.
 func (o *opener) last(t testing.TB) page {
 	t.Helper()
-	select {
-	case p := <-o.done:
-		return p
-	case <-time.After(30 * time.Second):
+	p, ok := o.next(30 * time.Second)
+	if !ok {
 		t.Fatal("the browser did not finish")
-		return page{}
 	}
+	return p
 }
 
 // common is the SP configuration every test starts from.

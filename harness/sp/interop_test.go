@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -158,8 +157,7 @@ func startNodeServer(t *testing.T, node, script string, env []string, facts any,
 // interopOpener plays a browser against a Node IdP: plain net/http with a cookie jar,
 // redirects followed, auto-posting forms posted.
 func interopOpener(t *testing.T) (*opener, *browser) {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{t: t, c: &http.Client{Jar: jar, Timeout: interopWait}}
+	b := newBrowserWith(&http.Client{Timeout: interopWait}, "", "", "")
 	return newOpener(b), b
 }
 
@@ -179,10 +177,8 @@ func runLogin(t *testing.T, o *opener, login func(context.Context) (*sp.Result, 
 		res, err := login(ctx)
 		ch <- outcome{res, err}
 	}()
-	var p page
-	select {
-	case p = <-o.done:
-	case <-time.After(2 * interopWait):
+	p, ok := o.next(2 * interopWait)
+	if !ok {
 		t.Fatalf("the browser did not finish within %v", 2*interopWait)
 	}
 	var out outcome

@@ -75,7 +75,7 @@ type Main struct {
 // the engine is opened and the harness started later, off the UI goroutine.
 func NewMain(d Deps) *Main {
 	w := d.App.NewWindow("ssowizard")
-	sh := newShell(d, w, screens())
+	sh := newShell(d, w, screens(d))
 	w.SetContent(sh.content)
 	w.Resize(fyne.NewSize(1280, 860))
 	sh.start()
@@ -88,7 +88,7 @@ func NewMainWindow(d Deps) fyne.Window { return NewMain(d).Window }
 // NewContent builds the shell and its screens as the content of the window w, routes
 // files dropped on w to the screen shown, and returns the content.
 func NewContent(d Deps, w fyne.Window) fyne.CanvasObject {
-	sh := newShell(d, w, screens())
+	sh := newShell(d, w, screens(d))
 	w.SetContent(sh.content)
 	sh.start()
 	return sh.content

@@ -66,7 +66,7 @@ func newRig(t *testing.T, d Deps, report *inspect.Report) *rig {
 		return report
 	}
 	r.win = test.NewTempWindow(t, widget.NewLabel(""))
-	scs := screens()
+	scs := screens(d)
 	scs[screenIndex(t, scs, "Inspector")].View = func(e *env) fyne.CanvasObject {
 		e.settled = func() { r.settled <- struct{}{} }
 		r.s = newInspector(e)

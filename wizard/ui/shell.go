@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,32 +25,36 @@ var minWindow = fyne.NewSize(760, 540)
 type screen struct {
 	Title string
 	Intro string
-	// Needs reports whether Deps hold what the screen needs; nil means it always has.
-	Needs func(d Deps) bool
 	// Inspects marks the screen that takes inputs other screens send to be inspected.
 	Inspects bool
 	View     func(e *env) fyne.CanvasObject
 }
 
-// screens lists the shell's screens in the order of their tabs.
-func screens() []screen {
-	return []screen{{
-		Title: "Setup",
-		Intro: "Connect your Entra tenant to a vendor by single sign-on, step by step, and prove it with a test login before it is switched on.",
-		Needs: func(d Deps) bool { return d.Engine != nil || d.OpenEngine != nil },
-		View:  func(e *env) fyne.CanvasObject { return newSetupTab(e).view() },
-	}, {
-		Title: "Harness",
-		Intro: "The local Entra: a demo tenant on this computer with its own sign-in page, users and apps, for trying a setup or reproducing a customer's login offline.",
-		Needs: func(d Deps) bool { return d.Harness != nil },
-		View:  func(e *env) fyne.CanvasObject { return newHarnessPanel(e).view() },
-	}, {
+// screens lists the shell's screens in the order of their tabs: Setup when there is an
+// engine to run setups, Harness when the local Entra can be run, and the Inspector.
+func screens(d Deps) []screen {
+	var out []screen
+	if d.Engine != nil || d.OpenEngine != nil {
+		out = append(out, screen{
+			Title: "Setup",
+			Intro: setupIntro,
+			View:  func(e *env) fyne.CanvasObject { return newSetupTab(e).view() },
+		})
+	}
+	if d.Harness != nil {
+		out = append(out, screen{
+			Title: "Harness",
+			Intro: "The local Entra: a demo tenant on this computer with its own sign-in page, users and apps, for trying a setup or reproducing a customer's login offline.",
+			View:  func(e *env) fyne.CanvasObject { return newHarnessPanel(e).view() },
+		})
+	}
+	return append(out, screen{
 		Title: "Inspector",
 		Intro: "Decode and check a SAML message, a JWT, a token response or a HAR capture, offline. " +
 			"Add the IdP's certificate, metadata or JWKS under Trust and expectations to check who signed it.",
 		Inspects: true,
 		View:     func(e *env) fyne.CanvasObject { return newInspector(e).view() },
-	}}
+	})
 }
 
 // env is what a screen's view gets from the shell.
@@ -76,12 +79,16 @@ type env struct {
 // async runs work off the UI goroutine, then applies the function it returns on the
 // UI goroutine. It is the only way the screens update widgets from a goroutine.
 func (e *env) async(work func() (apply func())) {
-	e.sh.pending.Add(1)
+	if e.sh != nil {
+		e.sh.pending.Add(1)
+	}
 	go func() {
 		apply := work()
 		fyne.Do(func() {
 			apply()
-			e.sh.pending.Add(-1)
+			if e.sh != nil {
+				e.sh.pending.Add(-1)
+			}
 			if e.settled != nil {
 				e.settled()
 			}
@@ -131,8 +138,8 @@ type shell struct {
 	eng      *wizard.Engine
 }
 
-// newShell builds the shell with the given screens for the window w: the screens whose
-// needs Deps meet, a light/dark toggle, and Ctrl+1… to switch tabs. Only the first
+// newShell builds the shell with the given screens for the window w: the screens, a
+// light/dark toggle, and Ctrl+1… to switch tabs. Only the first
 // screen is built now; the others are built when first shown, so the window opens fast.
 func newShell(d Deps, w fyne.Window, scs []screen) *shell {
 	if d.Now == nil {
@@ -141,9 +148,6 @@ func newShell(d Deps, w fyne.Window, scs []screen) *shell {
 	sh := &shell{deps: d, win: w, tabs: container.NewAppTabs(), eng: d.Engine, themes: newThemes(d.App)}
 	sh.themes.apply()
 	for _, sc := range scs {
-		if sc.Needs != nil && !sc.Needs(d) {
-			continue
-		}
 		sh.screens = append(sh.screens, sc)
 		sh.envs = append(sh.envs, &env{win: w, deps: d, sh: sh})
 		sh.tabs.Append(container.NewTabItem(sc.Title, container.NewStack()))
@@ -254,63 +258,4 @@ func (sh *shell) inspect(name string, input []byte) {
 			return
 		}
 	}
-}
-
-// setupScreen is the view of an opened setup: for now its summary (the session, its
-// current step and the steps' states), until the step-by-step setup screen takes over.
-func setupScreen(e *env, s *wizard.Session, t *wizard.Target) fyne.CanvasObject {
-	return openedSummary(e, s, t)
-}
-
-// openedSummary shows an opened setup at a glance.
-func openedSummary(_ *env, s *wizard.Session, t *wizard.Target) fyne.CanvasObject {
-	steps := wizard.Steps(s.Protocol())
-	at := 0
-	for i, n := range steps {
-		if n == s.Current() {
-			at = i + 1
-		}
-	}
-	objs := []fyne.CanvasObject{
-		heading(fmt.Sprintf("%s by %s", s.Ticket.Vendor, strings.ToUpper(string(s.Protocol())))),
-		wrapLabel(fmt.Sprintf("Setup %s, %s mode, on %s. Step %d of %d: %s.",
-			s.ID(), modeName(s.Mode()), targetName(t.Name), at, len(steps), s.Current().Title())),
-	}
-	rows := []fyne.CanvasObject{}
-	for _, n := range steps {
-		st := s.Step(n)
-		rows = append(rows, widget.NewLabelWithStyle(n.Title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: n == s.Current()}),
-			widget.NewLabel(stepStatus(st.Status)))
-	}
-	objs = append(objs, container.New(layout.NewFormLayout(), rows...))
-	return container.NewVScroll(container.NewVBox(objs...))
-}
-
-// stepStatus is a step's status for people.
-func stepStatus(s wizard.Status) string {
-	switch s {
-	case wizard.Verified:
-		return "Verified"
-	case wizard.Failed:
-		return "Failed"
-	case wizard.InProgress:
-		return "In progress"
-	}
-	return "Not started"
-}
-
-// modeName is a mode for people.
-func modeName(m wizard.Mode) string {
-	if m == wizard.Auto {
-		return "automatic"
-	}
-	return "manual"
-}
-
-// targetName is a target for people.
-func targetName(name string) string {
-	if name == "harness" {
-		return "the local demo tenant"
-	}
-	return "your Entra tenant"
 }

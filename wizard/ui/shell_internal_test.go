@@ -61,7 +61,7 @@ func newShellRig(t *testing.T, d Deps) *shellRig {
 		}
 	}
 	r.win = test.NewTempWindow(t, widget.NewLabel(""))
-	scs := screens()
+	scs := screens(d)
 	for i := range scs {
 		view := scs[i].View
 		scs[i].View = func(e *env) fyne.CanvasObject {
@@ -242,7 +242,7 @@ func TestThemeToggle(t *testing.T) {
 
 	// A new window of the same app starts dark.
 	w2 := test.NewTempWindow(t, widget.NewLabel(""))
-	sh2 := newShell(Deps{App: r.app}, w2, screens())
+	sh2 := newShell(Deps{App: r.app}, w2, screens(Deps{}))
 	if !sh2.dark.Checked || !sh2.themes.dark() {
 		t.Error("a new window does not start with the dark theme chosen before")
 	}

@@ -39,8 +39,9 @@ type setupTab struct {
 	host      *fyne.Container
 	start     *startScreen
 	startView fyne.CanvasObject
-	// opened is the setup shown, nil on the start screen.
+	// opened is the setup shown and screen its setup screen, nil on the start screen.
 	opened *wizard.Session
+	screen *setupScreen
 }
 
 func newSetupTab(e *env) *setupTab {
@@ -60,17 +61,19 @@ func (t *setupTab) view() fyne.CanvasObject {
 // open shows the setup s, whose steps act on target, in place of the start screen.
 func (t *setupTab) open(s *wizard.Session, target *wizard.Target) {
 	t.opened = s
+	t.screen = newSetupScreen(t.env, s, target)
 	back := widget.NewButtonWithIcon("All setups", theme.NavigateBackIcon(), t.back)
 	t.host.Objects = []fyne.CanvasObject{
-		container.NewBorder(container.NewHBox(back), nil, nil, nil, setupScreen(t.env, s, target)),
+		container.NewBorder(container.NewHBox(back), nil, nil, nil, t.screen.view()),
 	}
 	t.host.Refresh()
 	t.env.sh.selectTab("Setup")
+	t.screen.reload() // once its view is in the window
 }
 
 // back returns to the start screen, with the list of saved setups read again.
 func (t *setupTab) back() {
-	t.opened = nil
+	t.opened, t.screen = nil, nil
 	t.host.Objects = []fyne.CanvasObject{t.startView}
 	t.host.Refresh()
 	t.start.reload()
@@ -354,11 +357,12 @@ func (s *startScreen) begin(msg string, session func(ctx context.Context, eng *w
 			s.setBusy(false)
 			if err != nil {
 				s.setStatus(sentence(err), widget.DangerImportance)
-			} else {
-				s.setStatus("", widget.MediumImportance)
-				s.open(sess, t)
+				s.reload() // a setup saved before its target failed is listed
+				return
 			}
-			s.reload()
+			s.setStatus("", widget.MediumImportance)
+			s.open(sess, t) // the list is read again on the way back
+
 		}
 	})
 }

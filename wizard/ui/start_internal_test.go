@@ -193,7 +193,7 @@ func TestStartRefusals(t *testing.T) {
 		if r.sh.setup.opened != nil {
 			t.Error("a setup was opened without its target")
 		}
-		want := "The setup is saved, but the local demo tenant cannot be reached: the local Entra did not start: port in use."
+		want := "The setup is saved, but the local Entra cannot be reached: the local Entra did not start: port in use."
 		if s.status.Text != want {
 			t.Errorf("status %q, want %q", s.status.Text, want)
 		}

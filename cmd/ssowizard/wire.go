@@ -1,0 +1,438 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ssowizard/ssowizard/graph"
+	"github.com/ssowizard/ssowizard/harness"
+	"github.com/ssowizard/ssowizard/harness/robot"
+	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/wizard"
+	"github.com/ssowizard/ssowizard/wizard/check"
+	"github.com/ssowizard/ssowizard/wizard/secret"
+)
+
+// This file wires the wizard to the world, for the setup commands and the window alike:
+// where the database is, the Graph client behind the wizard's Directory, and the two
+// targets (the in-process harness, a real Entra tenant).
+
+// dbEnv names the environment variable that moves the database.
+const dbEnv = "SSOWIZARD_DB"
+
+// dbPath is the database to use: the --db flag, else $SSOWIZARD_DB, else ssowizard.db in
+// the user config directory; empty when none of those is known (no $HOME).
+func dbPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv(dbEnv); v != "" {
+		return v
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "ssowizard", "ssowizard.db")
+}
+
+// harnessStateDir is where the in-process harness of a database keeps its keys and its
+// tenant: beside the database, so a setup killed and started again finds the apps it
+// made.
+func harnessStateDir(db string) string { return filepath.Join(filepath.Dir(db), "harness") }
+
+// secretsEnv names the environment variable that, set to "memory", keeps client
+// secrets in this process only even where an OS keyring exists.
+const secretsEnv = "SSOWIZARD_SECRETS"
+
+// newKeeper is where client secrets go: the OS keyring when there is one (and
+// $SSOWIZARD_SECRETS is not "memory"), else this process's memory.
+func newKeeper() secret.Keeper {
+	if strings.EqualFold(os.Getenv(secretsEnv), "memory") {
+		return secret.Memory()
+	}
+	return secret.New("ssowizard")
+}
+
+// directory is the wizard's Directory on a Graph client. Errors pass through as the
+// client wrote them: each is already one sentence saying what to do.
+type directory struct{ c graph.Client }
+
+var _ wizard.Directory = directory{}
+
+func toGraphApp(a wizard.App) graph.App {
+	return graph.App{ObjectID: a.ObjectID, AppID: a.AppID, ServicePrincipalID: a.ServicePrincipalID, DisplayName: a.DisplayName}
+}
+
+func fromGraphApp(a graph.App) wizard.App {
+	return wizard.App{ObjectID: a.ObjectID, AppID: a.AppID, ServicePrincipalID: a.ServicePrincipalID, DisplayName: a.DisplayName}
+}
+
+func fromGraphDetails(d graph.AppDetails) wizard.AppDetails {
+	out := wizard.AppDetails{App: fromGraphApp(d.App), IdentifierURIs: slices.Clone(d.IdentifierURIs), RedirectURIs: slices.Clone(d.RedirectURIs)}
+	for _, s := range d.Secrets {
+		out.Secrets = append(out.Secrets, wizard.SecretInfo{KeyID: s.KeyID, DisplayName: s.DisplayName, Hint: s.Hint, Start: s.Start, End: s.End})
+	}
+	return out
+}
+
+func fromGraphDetailsList(ds []graph.AppDetails, err error) ([]wizard.AppDetails, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wizard.AppDetails, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, fromGraphDetails(d))
+	}
+	return out, nil
+}
+
+func toGraphPrincipal(p wizard.Principal) graph.Principal {
+	return graph.Principal{ID: p.ID, Type: p.Type, DisplayName: p.DisplayName, UserPrincipalName: p.UserPrincipalName, Mail: p.Mail}
+}
+
+func fromGraphPrincipals(ps []graph.Principal, err error) ([]wizard.Principal, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wizard.Principal, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, wizard.Principal{ID: p.ID, Type: p.Type, DisplayName: p.DisplayName, UserPrincipalName: p.UserPrincipalName, Mail: p.Mail})
+	}
+	return out, nil
+}
+
+func fromGraphAssignment(a graph.Assignment) wizard.Assignment {
+	return wizard.Assignment{ID: a.ID, PrincipalID: a.PrincipalID, PrincipalType: a.PrincipalType, PrincipalDisplayName: a.PrincipalDisplayName}
+}
+
+func (d directory) Tenant(ctx context.Context) (wizard.Tenant, error) {
+	t, err := d.c.Tenant(ctx)
+	if err != nil {
+		return wizard.Tenant{}, err
+	}
+	return wizard.Tenant{ID: t.ID, DisplayName: t.DisplayName}, nil
+}
+
+func (d directory) Domains(ctx context.Context) ([]check.Domain, error) {
+	ds, err := d.c.Domains(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]check.Domain, 0, len(ds))
+	for _, x := range ds {
+		out = append(out, check.Domain{Name: x.Name, Verified: x.Verified, Initial: x.Initial, Default: x.Default})
+	}
+	return out, nil
+}
+
+func (d directory) CreateOIDCApp(ctx context.Context, name string, redirectURIs []string) (wizard.App, error) {
+	a, err := d.c.CreateOIDCApp(ctx, name, redirectURIs)
+	return fromGraphApp(a), err
+}
+
+func (d directory) InstantiateSAMLApp(ctx context.Context, name string) (wizard.App, error) {
+	a, err := d.c.InstantiateSAMLApp(ctx, name)
+	return fromGraphApp(a), err
+}
+
+func (d directory) Application(ctx context.Context, app wizard.App) (wizard.AppDetails, error) {
+	a, err := d.c.Application(ctx, toGraphApp(app))
+	if err != nil {
+		return wizard.AppDetails{}, err
+	}
+	return fromGraphDetails(a), nil
+}
+
+func (d directory) ApplicationsByName(ctx context.Context, name string) ([]wizard.AppDetails, error) {
+	return fromGraphDetailsList(d.c.ApplicationsByName(ctx, name))
+}
+
+func (d directory) ApplicationsByIdentifierURI(ctx context.Context, uri string) ([]wizard.AppDetails, error) {
+	return fromGraphDetailsList(d.c.ApplicationsByIdentifierURI(ctx, uri))
+}
+
+func (d directory) EnsureServicePrincipal(ctx context.Context, app wizard.App) (wizard.App, error) {
+	a, err := d.c.EnsureServicePrincipal(ctx, toGraphApp(app))
+	return fromGraphApp(a), err
+}
+
+func (d directory) SetRedirectURIs(ctx context.Context, app wizard.App, uris []string) error {
+	return d.c.SetRedirectURIs(ctx, toGraphApp(app), uris)
+}
+
+func (d directory) SetSAMLURLs(ctx context.Context, app wizard.App, entityID, replyURL, relayState string) error {
+	return d.c.SetSAMLURLs(ctx, toGraphApp(app), entityID, replyURL, relayState)
+}
+
+func (d directory) AddPassword(ctx context.Context, app wizard.App, name string, end time.Time) (wizard.Password, error) {
+	p, err := d.c.AddPassword(ctx, toGraphApp(app), name, end)
+	if err != nil {
+		return wizard.Password{}, err
+	}
+	return wizard.Password{KeyID: p.KeyID, Hint: p.Hint, Value: p.Value, Start: p.Start, End: p.End}, nil
+}
+
+func (d directory) RemovePassword(ctx context.Context, app wizard.App, keyID string) error {
+	return d.c.RemovePassword(ctx, toGraphApp(app), keyID)
+}
+
+func (d directory) AddTokenSigningCertificate(ctx context.Context, app wizard.App, subject string, end time.Time) (wizard.SigningCertificate, error) {
+	c, err := d.c.AddTokenSigningCertificate(ctx, toGraphApp(app), subject, end)
+	if err != nil {
+		return wizard.SigningCertificate{}, err
+	}
+	return wizard.SigningCertificate{KeyID: c.KeyID, Thumbprint: c.Thumbprint, Certificate: c.Certificate, Start: c.Start, End: c.End}, nil
+}
+
+func (d directory) ActivateSigningCertificate(ctx context.Context, app wizard.App, thumbprint string) error {
+	return d.c.ActivateSigningCertificate(ctx, toGraphApp(app), thumbprint)
+}
+
+func (d directory) RequireAssignment(ctx context.Context, app wizard.App, required bool) error {
+	return d.c.RequireAssignment(ctx, toGraphApp(app), required)
+}
+
+func (d directory) SearchUsers(ctx context.Context, term string) ([]wizard.Principal, error) {
+	return fromGraphPrincipals(d.c.SearchUsers(ctx, term))
+}
+
+func (d directory) SearchGroups(ctx context.Context, term string) ([]wizard.Principal, error) {
+	return fromGraphPrincipals(d.c.SearchGroups(ctx, term))
+}
+
+func (d directory) Assign(ctx context.Context, app wizard.App, p wizard.Principal) (wizard.Assignment, error) {
+	a, err := d.c.Assign(ctx, toGraphApp(app), toGraphPrincipal(p))
+	if err != nil {
+		return wizard.Assignment{}, err
+	}
+	return fromGraphAssignment(a), nil
+}
+
+func (d directory) ListAssignments(ctx context.Context, app wizard.App) ([]wizard.Assignment, error) {
+	as, err := d.c.ListAssignments(ctx, toGraphApp(app))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wizard.Assignment, 0, len(as))
+	for _, a := range as {
+		out = append(out, fromGraphAssignment(a))
+	}
+	return out, nil
+}
+
+// The harness's seeded test user, who completes the test login with no person.
+const (
+	harnessTestUser     = "alice@" + tenant.DemoDomain
+	harnessTestPassword = "Demo.Alice.2026"
+)
+
+// checkScenarios refuses a scenario name the harness does not know.
+func checkScenarios(names []string) error {
+	known := tenant.Scenarios()
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("--scenario %q is not a scenario; the names are %s", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// harnessTarget starts the local Entra in this process, with its keys and its tenant
+// kept in stateDir (the tenant in stateDir/tenant.json, rewritten after every change),
+// the scenarios given in force for the whole tenant (and no others), and returns the
+// wizard's target on it: Graph signed in as the demo's setup app, and test logins
+// completed by the seeded test user. The caller closes the server.
+func harnessTarget(ctx context.Context, stateDir string, scenarios []string, logger *slog.Logger) (*wizard.Target, *harness.Server, error) {
+	if err := checkScenarios(scenarios); err != nil {
+		return nil, nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	srv, err := startKeptAddr(ctx, harness.Config{StateDir: stateDir, TenantState: filepath.Join(stateDir, "tenant.json"), Logger: logger})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the local Entra could not start (%v): check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), stateDir)
+	}
+	fail := func(err error) (*wizard.Target, *harness.Server, error) {
+		srv.Close()
+		return nil, nil, err
+	}
+	if scenarios == nil {
+		scenarios = []string{}
+	}
+	if err := srv.Store.SetScenarios("", scenarios); err != nil {
+		return fail(fmt.Errorf("the local Entra refused the scenarios (%v)", err))
+	}
+	t, err := harnessTargetOn(srv, stateDir, logger)
+	if err != nil {
+		return fail(err)
+	}
+	return t, srv, nil
+}
+
+// harnessTargetOn is the wizard's target on a running harness: Graph signed in as the
+// demo's setup app, test logins completed by the seeded test user, and the scenarios in
+// force for the whole tenant recorded. stateDir is where srv keeps its tenant. The
+// window uses it on the harness it runs.
+func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) (*wizard.Target, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	setup, ok := srv.Store.AppByID(tenant.DemoSetupAppID)
+	secretValue := ""
+	var newest time.Time
+	for _, s := range setup.Secrets {
+		if s.End.After(newest) {
+			newest, secretValue = s.End, s.Value
+		}
+	}
+	if !ok || secretValue == "" {
+		return nil, fmt.Errorf("the local Entra's tenant in %s has no setup app with a secret to sign in to Graph with: move that file away to start from the demo tenant", filepath.Join(stateDir, "tenant.json"))
+	}
+	tg, err := graph.HarnessTarget(srv.BaseURL, srv.TenantID, srv.CertPool())
+	if err != nil {
+		return nil, err
+	}
+	tg.Logger = logger
+	cred, err := graph.ClientSecretCredential(tg, tenant.DemoSetupAppID, secretValue)
+	if err != nil {
+		return nil, err
+	}
+	client, err := graph.NewClient(tg, cred, graph.Options{})
+	if err != nil {
+		return nil, err
+	}
+	scenarios := srv.Store.ScenariosFor("")
+	if scenarios == nil {
+		scenarios = []string{}
+	}
+	return &wizard.Target{
+		Name:      "harness",
+		LoginBase: srv.BaseURL,
+		GraphURL:  srv.BaseURL,
+		HTTP:      srv.Client(),
+		Directory: directory{client},
+		Open:      playOpen(robot.New(srv.Client(), harnessTestUser, harnessTestPassword)),
+		Scenarios: scenarios,
+		TestUser:  harnessTestUser,
+	}, nil
+}
+
+// addrFile keeps the harness's address in its state directory.
+const addrFile = "addr"
+
+// startKeptAddr starts the harness on the address it had last time in this state
+// directory, as Entra's URLs do not change between two runs: what a setup recorded (the
+// SAML sign-on URL in the IdP metadata) must still lead somewhere after a restart. When
+// that port is taken, a free one is used, and kept for next time.
+func startKeptAddr(ctx context.Context, cfg harness.Config) (*harness.Server, error) {
+	path := filepath.Join(cfg.StateDir, addrFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if addr := strings.TrimSpace(string(b)); checkLoopback(addr, false) == nil {
+			c := cfg
+			c.Addr = addr
+			if srv, err := harness.Start(ctx, c); err == nil {
+				return srv, nil
+			}
+		}
+	}
+	srv, err := harness.Start(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: without it the next start picks another free port.
+	_ = writeFileAtomic(path, []byte(strings.TrimPrefix(srv.BaseURL, "https://")+"\n"))
+	return srv, nil
+}
+
+// playOpen is the test login's browser on the harness: the robot plays the sign-in to
+// its end before Open returns, so a sign-in that never comes back to the test login
+// (an Entra error page, a harness that is gone) ends the login at once with the reason
+// instead of leaving it to wait for its timeout.
+func playOpen(b *robot.Browser) func(string) error {
+	return func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		p, err := b.Play(ctx, u)
+		if err != nil {
+			return fmt.Errorf("the test user's sign-in did not finish: %v", err)
+		}
+		if pu, err := url.Parse(p.URL); err == nil && isLoopback(pu.Hostname()) && pu.Scheme == "http" {
+			return nil // the answer reached the test login's loopback listener
+		}
+		if code := p.AADSTS(); code != 0 {
+			return fmt.Errorf("the test user's sign-in stopped at Entra's error AADSTS%d and never came back to the test login", code)
+		}
+		return fmt.Errorf("the test user's sign-in stopped at %s (HTTP %d) and never came back to the test login", redactURL(p.URL), p.Status)
+	}
+}
+
+// redactURL drops a URL's query and fragment, which can carry codes.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "an unreadable address"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
+}
+
+// Entra's public cloud, as the wizard reaches it.
+const (
+	entraLoginBase = "https://login.microsoftonline.com"
+	entraGraphURL  = "https://graph.microsoft.com"
+	// graphCLIClientID is Microsoft Graph Command Line Tools, a public client every
+	// tenant can consent to, which the device code sign-in uses unless told otherwise.
+	graphCLIClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+)
+
+// entraTarget is a real tenant. In automatic mode Graph is reached through a device
+// code sign-in as clientID, whose prompt is written to prompt when the first call needs
+// a token; tenantID may be empty (any organisation's admin may sign in). Test logins
+// open the system browser.
+func entraTarget(tenantID, clientID string, auto bool, prompt io.Writer, logger *slog.Logger) (*wizard.Target, error) {
+	t := &wizard.Target{Name: "entra", LoginBase: entraLoginBase, GraphURL: entraGraphURL,
+		HTTP: &http.Client{Timeout: 60 * time.Second}}
+	if !auto {
+		return t, nil
+	}
+	if clientID == "" {
+		clientID = graphCLIClientID
+	}
+	if tenantID == "" {
+		tenantID = "organizations"
+	}
+	tg := graph.EntraTarget(tenantID)
+	tg.Logger = logger
+	cred, err := graph.DeviceCodeCredential(tg, clientID, func(_ context.Context, dc graph.DeviceCode) error {
+		msg := dc.Message
+		if msg == "" {
+			msg = fmt.Sprintf("To sign in to Microsoft Graph, open %s and enter the code %s.", dc.VerificationURL, dc.UserCode)
+		}
+		_, err := fmt.Fprintln(prompt, msg)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	client, err := graph.NewClient(tg, cred, graph.Options{ClientID: clientID})
+	if err != nil {
+		return nil, err
+	}
+	t.Directory = directory{client}
+	return t, nil
+}
+
+// errNoDB is the database path unknown.
+var errNoDB = errors.New("no --db given, $SSOWIZARD_DB is unset and the system names no config directory ($HOME is unset): pass --db FILE")
