@@ -93,7 +93,7 @@ func (s *Session) ConnectionBundle(ctx context.Context, withSecret bool) (*Conne
 	}
 	switch s.Protocol() {
 	case OIDC:
-		iss := "https://login.microsoftonline.com/" + st.TenantID + "/v2.0"
+		iss := strings.TrimRight(st.loginBase(), "/") + "/" + st.TenantID + "/v2.0"
 		o := &ConnectionOIDC{Issuer: iss, DiscoveryURL: iss + "/.well-known/openid-configuration", ClientID: st.App.AppID,
 			RedirectURI: s.Ticket.redirectURI()}
 		if s.Ticket.OIDC != nil {
@@ -390,6 +390,14 @@ func ReplayTenant(ev *Evidence, now time.Time) (*Replay, error) {
 		t.Apps[0].Secrets = []tenant.Secret{sec}
 	}
 	return r, nil
+}
+
+// loginBase is where the session's tenant signs in.
+func (st State) loginBase() string {
+	if st.LoginBase != "" {
+		return st.LoginBase
+	}
+	return EntraLogin
 }
 
 func loopbackFor(p Protocol) string {

@@ -37,6 +37,9 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	if s.Mode() == Auto && t.Directory == nil && n != StepTest && n != StepDomain {
 		return s.copyStep(n), fmt.Errorf("%s in automatic mode needs a Graph sign-in: sign in to Entra, or switch to manual mode", n.Title())
 	}
+	if t.LoginBase != "" {
+		s.state.LoginBase = t.LoginBase // for the bundle's issuer and the instructions' URLs
+	}
 	st := s.steps[n]
 	resumed := st.Status == InProgress
 	s.defaults(t, n, st)
@@ -443,7 +446,9 @@ func (s *Session) clientSecret(ctx context.Context, t *Target, st *StepState, au
 				return nil, err
 			}
 			for _, sec := range cur.Secrets {
-				if sec.DisplayName == s.secretName() && (s.state.Secret == nil || sec.KeyID != s.state.Secret.KeyID) {
+				// Every secret this session made is replaced: one made before a kill
+				// has lost its value, and one an interrupt recorded may have too.
+				if sec.DisplayName == s.secretName() {
 					if err := t.Directory.RemovePassword(ctx, s.state.App, sec.KeyID); err != nil {
 						return nil, err
 					}

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -158,6 +159,7 @@ func (s *Session) autoIdPMetadata(ctx context.Context, t *Target) ([]check.Resul
 }
 
 func (s *Session) recordMetadata(u string, xmlDoc []byte, fp string, md check.Metadata) {
+	xmlDoc = bytes.TrimPrefix(xmlDoc, []byte("\xef\xbb\xbf")) // Entra's app metadata starts with a BOM
 	s.state.Metadata = &MetadataRecord{URL: u, XML: string(xmlDoc), Fingerprint: fp, Issuer: md.EntityID, SSOURL: md.SSOURL, Certificates: md.Certificates}
 	for _, c := range md.Certificates {
 		s.setReminders("SAML signing certificate "+c.Thumbprint, c.NotAfter)

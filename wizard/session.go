@@ -78,8 +78,10 @@ func (t *Target) client() *http.Client {
 // State is what the steps have established: IDs, URLs, certificates, choices. It is
 // stored as the session's data; it never holds a secret value.
 type State struct {
-	TenantID     string          `json:"tenant_id,omitempty"`
-	TenantName   string          `json:"tenant_name,omitempty"`
+	TenantID   string `json:"tenant_id,omitempty"`
+	TenantName string `json:"tenant_name,omitempty"`
+	// LoginBase is where the tenant signs in: login.microsoftonline.com, or the harness.
+	LoginBase    string          `json:"login_base,omitempty"`
 	App          App             `json:"app"`
 	RedirectURIs []string        `json:"redirect_uris,omitempty"`
 	Loopback     []string        `json:"loopback,omitempty"`

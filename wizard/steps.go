@@ -140,6 +140,9 @@ type Input struct {
 
 const entraPortal = "https://entra.microsoft.com/"
 
+// EntraLogin is Entra's sign-in origin.
+const EntraLogin = "https://login.microsoftonline.com"
+
 func blade(path string) string { return entraPortal + "#view/" + path }
 
 func appBlade(section, appID string) string {
@@ -233,7 +236,7 @@ func (s *Session) Instructions(step StepName) Instructions {
 				"On the Single sign-on page, section SAML Certificates: make sure a certificate is Active.",
 				"Copy the App Federation Metadata Url (best: the vendor then follows certificate rollovers), or download Federation Metadata XML, or note the certificate's thumbprint and the Microsoft Entra Identifier.",
 			},
-			Copy: []CopyValue{{"App Federation Metadata Url", metadataURL("https://login.microsoftonline.com", st.TenantID, st.App.AppID)}},
+			Copy: []CopyValue{{"App Federation Metadata Url", metadataURL(st.loginBase(), st.TenantID, st.App.AppID)}},
 			Inputs: []Input{{Key: InMetadataURL, Label: "App Federation Metadata Url", Optional: true},
 				{Key: InMetadataXML, Label: "Federation Metadata XML", Optional: true},
 				{Key: InFingerprint, Label: "Certificate thumbprint", Optional: true},

@@ -93,5 +93,5 @@ func (s *Session) Summary(ctx context.Context) (Summary, error) {
 
 // RemindersICS is the session's expiry reminders as an iCalendar file.
 func (s *Session) RemindersICS() []byte {
-	return check.ICS(s.State().Reminders, s.e.now(), s.ID()+"@ssowizard")
+	return check.ICS(s.State().Reminders, s.e.now(), s.ID())
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -177,6 +178,9 @@ func runLogin(e *env, args []string) int {
 		if ctx.Err() != nil {
 			fmt.Fprintf(e.stderr, "ssowizard login: cancelled before the browser came back; nothing was proven.\n")
 			return exitWrong
+		}
+		if oe := (*sp.OpenError)(nil); errors.As(err, &oe) {
+			return fail("%v: open this URL yourself, or use --browser none: %s", err, oe.URL)
 		}
 		return fail("%v", err)
 	}

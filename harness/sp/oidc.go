@@ -174,7 +174,7 @@ func (o *OIDC) Login(ctx context.Context) (*Result, error) {
 	lb.start()
 	started := time.Now()
 	if err := c.open(authURL); err != nil {
-		return nil, fmt.Errorf("open the browser (%v): open this URL yourself, or use --browser none", err)
+		return nil, &OpenError{URL: authURL, Err: err}
 	}
 	cb, err := lb.wait(ctx, c.timeout())
 	if err != nil {

@@ -287,7 +287,7 @@ func (s *SAML) Login(ctx context.Context) (*Result, error) {
 	lb.start()
 	started := time.Now()
 	if err := c.open(u.String()); err != nil {
-		return nil, fmt.Errorf("open the browser (%v): open this URL yourself, or use --browser none", err)
+		return nil, &OpenError{URL: u.String(), Err: err}
 	}
 	cb, err := lb.wait(ctx, c.timeout())
 	if err != nil {

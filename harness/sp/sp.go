@@ -244,3 +244,16 @@ func noCallbackReport(kind string, waited time.Duration, cause error) *inspect.R
 	finishReport(rep)
 	return rep
 }
+
+// OpenError is a sign-in URL that Common.Open could not show: the system browser
+// would not start, or a scripted browser's sign-in failed.
+type OpenError struct {
+	URL string
+	Err error
+}
+
+func (e *OpenError) Error() string {
+	return fmt.Sprintf("the sign-in page could not be opened (%v)", e.Err)
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }

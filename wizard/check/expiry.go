@@ -67,9 +67,9 @@ func dayCount(n int) string {
 
 // Reminder is a date to act on before a credential expires.
 type Reminder struct {
-	What    string    // the credential, e.g. "client secret for Vendor SSO"
-	Due     time.Time // when to be reminded
-	Expires time.Time // when the credential ends
+	What    string    `json:"what"`    // the credential, e.g. "client secret for Vendor SSO"
+	Due     time.Time `json:"due"`     // when to be reminded
+	Expires time.Time `json:"expires"` // when the credential ends
 }
 
 // Reminders returns the reminders for a credential ending at end: 60, 30 and 7 days

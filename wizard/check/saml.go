@@ -88,11 +88,12 @@ func EntityIDUnique(entityID, selfAppID string, apps []App) Result {
 
 // Certificate describes a signing certificate.
 type Certificate struct {
-	Subject             string
-	Thumbprint          string // SHA-1, upper-case hex, as the portal shows it
-	SHA256              string // upper-case hex
-	NotBefore, NotAfter time.Time
-	Source              string `json:",omitempty"` // where it came from: "metadata", "file"
+	Subject    string    `json:"subject"`
+	Thumbprint string    `json:"thumbprint"` // SHA-1, upper-case hex, as the portal shows it
+	SHA256     string    `json:"sha256"`     // upper-case hex
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	Source     string    `json:"source,omitempty"` // where it came from: "metadata", "file"
 }
 
 // CertificateOf describes c, noting where it came from ("metadata", "file").
