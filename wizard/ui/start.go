@@ -25,7 +25,7 @@ const listTimeout = 30 * time.Second
 // Choices of the start screen, as the radio groups show them.
 const (
 	modeManual    = "Manual: you make each change in the Entra admin center, and the wizard checks it"
-	modeAuto      = "Automatic: the wizard makes the changes through Microsoft Graph once you sign in"
+	modeAuto      = "Automatic: the wizard makes the changes through Microsoft Graph (on your tenant, once you sign in)"
 	targetHarness = "The local demo tenant on this computer (no Entra needed)"
 	targetEntra   = "Your Entra tenant"
 )
@@ -136,9 +136,11 @@ func (s *startScreen) view() fyne.CanvasObject {
 	s.protocol = widget.NewRadioGroup(nil, nil)
 	s.protocol.Horizontal = true
 	s.protocol.Required = true
-	s.mode = widget.NewRadioGroup([]string{modeManual, modeAuto}, nil)
+	s.mode = widget.NewRadioGroup([]string{modeAuto, modeManual}, nil)
 	s.mode.Required = true
-	s.mode.SetSelected(modeManual)
+	// Automatic suits the preselected local demo tenant, which has no admin center to
+	// make the changes in by hand.
+	s.mode.SetSelected(modeAuto)
 
 	s.tenant = widget.NewEntry()
 	s.tenant.SetPlaceHolder("Tenant ID or a verified domain, like contoso.com")
@@ -302,11 +304,12 @@ func (s *startScreen) onStart() {
 	})
 }
 
-// startDemo starts the demo setup: the demo ticket, OIDC, manual mode, the local harness.
+// startDemo starts the demo setup: the demo ticket, OIDC, automatic mode (the local
+// harness has Graph but no admin center to work in by hand), the local harness.
 func (s *startScreen) startDemo() {
 	s.choose(demoChoice())
 	s.protocol.SetSelected(protocolNames[wizard.OIDC])
-	s.mode.SetSelected(modeManual)
+	s.mode.SetSelected(modeAuto)
 	s.target.SetSelected(targetHarness)
 	s.onStart()
 }

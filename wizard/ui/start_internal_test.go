@@ -61,8 +61,8 @@ func TestStartMarkup(t *testing.T) {
 		r, _ := startRig(t, newEngine(t), Deps{})
 		s := r.sh.setup.start
 		if s.choice.source != demoSource || s.protocol.Selected != protocolNames[wizard.OIDC] ||
-			s.mode.Selected != modeManual || s.target.Selected != targetHarness {
-			t.Errorf("preselected %q %q %q %q, want the demo ticket, OIDC, manual, the local harness",
+			s.mode.Selected != modeAuto || s.target.Selected != targetHarness {
+			t.Errorf("preselected %q %q %q %q, want the demo ticket, OIDC, automatic, the local harness",
 				s.choice.source, s.protocol.Selected, s.mode.Selected, s.target.Selected)
 		}
 		r.relayout()
@@ -229,7 +229,7 @@ func TestResume(t *testing.T) {
 }
 
 // TestFirstRun: with no saved setup the demo setup starts by itself (demo ticket, OIDC,
-// manual, the local harness); with one saved, the start screen stays.
+// automatic, the local harness); with one saved, the start screen stays.
 func TestFirstRun(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -253,8 +253,8 @@ func TestFirstRun(t *testing.T) {
 			if o == nil {
 				t.Fatal("the demo setup did not open")
 			}
-			if o.Ticket.Vendor != wizard.DemoTicket().Vendor || o.Protocol() != wizard.OIDC || o.Mode() != wizard.Manual || o.TargetName() != "harness" {
-				t.Errorf("opened %s %s %s on %s, want the demo by OIDC, manual, on the harness", o.Ticket.Vendor, o.Protocol(), o.Mode(), o.TargetName())
+			if o.Ticket.Vendor != wizard.DemoTicket().Vendor || o.Protocol() != wizard.OIDC || o.Mode() != wizard.Auto || o.TargetName() != "harness" {
+				t.Errorf("opened %s %s %s on %s, want the demo by OIDC, automatic, on the harness", o.Ticket.Vendor, o.Protocol(), o.Mode(), o.TargetName())
 			}
 			// Back on the start screen the demo is listed, and does not start again.
 			r.sh.setup.back()
