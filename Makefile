@@ -87,10 +87,13 @@ screenshots: build xvfb-deps
 	XDG_CONFIG_HOME="$$cfg" SSOWIZARD_SCREENSHOTS=docs/screenshots $(XVFB_RUN) ./$(BIN) </dev/null && ls -l docs/screenshots
 
 ## package: the Linux desktop package (binary, icon, .desktop file) as dist/ssowizard.tar.xz
+## (fyne package counts Build up in FyneApp.toml each run; the file is put back as it was)
 package: system-deps
-	@mkdir -p dist
-	cd cmd/ssowizard && GOFLAGS="-ldflags=-X=main.version=$(VERSION)" $(GO) run $(FYNE_TOOL) package -os linux --release -icon ../../assets/icon.png
-	mv cmd/ssowizard/ssowizard.tar.xz dist/
+	@mkdir -p dist; toml=$$(mktemp); cp cmd/ssowizard/FyneApp.toml "$$toml"; \
+	trap 'cp "$$toml" "$(CURDIR)/cmd/ssowizard/FyneApp.toml"; rm -f "$$toml"' EXIT; \
+	echo "fyne package -os linux --release (in cmd/ssowizard)"; \
+	cd cmd/ssowizard && GOFLAGS="-ldflags=-X=main.version=$(VERSION)" $(GO) run $(FYNE_TOOL) package -os linux --release -icon ../../assets/icon.png && \
+	mv ssowizard.tar.xz ../../dist/
 	@ls -l dist/ssowizard.tar.xz
 
 system-deps:
