@@ -232,22 +232,3 @@ func TestFileStem(t *testing.T) {
 		}
 	}
 }
-
-func TestLatestSetup(t *testing.T) {
-	s := func(id, status string) wizard.Summary { return wizard.Summary{ID: id, Status: status} }
-	for _, tc := range []struct {
-		name string
-		sums []wizard.Summary
-		want string
-	}{
-		{"none", nil, ""},
-		{"in progress first", []wizard.Summary{s("a", wizard.SessionEnabled), s("b", wizard.SessionInProgress)}, "b"},
-		{"most recent in progress", []wizard.Summary{s("a", wizard.SessionInProgress), s("b", wizard.SessionInProgress)}, "a"},
-		{"only enabled", []wizard.Summary{s("a", "unreadable: the ticket is damaged"), s("b", wizard.SessionEnabled)}, "b"},
-		{"only unreadable", []wizard.Summary{s("a", "unreadable: x")}, ""},
-	} {
-		if got := latestSetup(tc.sums); got != tc.want {
-			t.Errorf("%s: latestSetup = %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
