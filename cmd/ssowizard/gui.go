@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/ssowizard/ssowizard/assets"
+	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/wizard"
@@ -256,10 +256,10 @@ func (h *guiHarness) Server() *harness.Server {
 
 // target is where a setup's steps act. On "harness", the local Entra (started if need
 // be) with Graph signed in as its setup app and test logins completed by its seeded
-// user; on "entra", the real login endpoints, the test login in the system browser, in
-// manual mode only: automatic mode signs in with a device code, which the window does
-// not show yet.
-func (h *guiHarness) target(ctx context.Context, name string, mode wizard.Mode) (*wizard.Target, error) {
+// user; on "entra", the real login endpoints with the test login in the system browser,
+// and in automatic mode Microsoft Graph signed in with a device code, which the window
+// shows through signIn when a step first needs it.
+func (h *guiHarness) target(ctx context.Context, name string, mode wizard.Mode, signIn func(ui.SignIn)) (*wizard.Target, error) {
 	switch name {
 	case "harness":
 		srv, err := h.Start(ctx)
@@ -268,11 +268,11 @@ func (h *guiHarness) target(ctx context.Context, name string, mode wizard.Mode) 
 		}
 		return harnessTargetOn(srv, h.stateDir, nil)
 	case "entra":
-		if mode == wizard.Auto {
-			return nil, errors.New("automatic mode on your own tenant signs in to Microsoft Graph with a device code, which the window cannot show yet: " +
-				"choose manual mode, or run 'ssowizard setup --target entra --auto'")
+		prompt := func(dc graph.DeviceCode) error {
+			signIn(ui.SignIn{Message: dc.Message, URL: dc.VerificationURL, Code: dc.UserCode})
+			return nil
 		}
-		return entraTarget("", "", false, nil, nil) // Open nil: the system browser
+		return entraTarget("", "", mode == wizard.Auto, prompt, nil) // Open nil: the system browser
 	}
 	return nil, fmt.Errorf("the target %q is unknown: use harness or entra", name)
 }

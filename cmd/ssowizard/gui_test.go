@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssowizard/ssowizard/wizard"
+	"github.com/ssowizard/ssowizard/wizard/ui"
 )
 
 func TestGUIFlag(t *testing.T) {
@@ -38,7 +39,7 @@ func TestGUIHarness(t *testing.T) {
 	if again, _ := h.Start(ctx); again != first || h.Server() != first {
 		t.Error("a second Start made another harness")
 	}
-	tg, err := h.target(ctx, "harness", wizard.Manual)
+	tg, err := h.target(ctx, "harness", wizard.Manual, nil)
 	if err != nil {
 		t.Fatalf("target: %v", err)
 	}
@@ -53,7 +54,7 @@ func TestGUIHarness(t *testing.T) {
 	if err := first.Store.SetScenarios("", []string{"sha1"}); err != nil {
 		t.Fatal(err)
 	}
-	if tg, _ := h.target(ctx, "harness", wizard.Manual); len(tg.Scenarios) != 1 || tg.Scenarios[0] != "sha1" {
+	if tg, _ := h.target(ctx, "harness", wizard.Manual, nil); len(tg.Scenarios) != 1 || tg.Scenarios[0] != "sha1" {
 		t.Errorf("after the panel applied sha1 the target records %v", tg.Scenarios)
 	}
 
@@ -71,18 +72,27 @@ func TestGUIHarness(t *testing.T) {
 		t.Errorf("restarted at %s, want the same address %s", second.BaseURL, first.BaseURL)
 	}
 
+	// A real tenant: manual mode has no Graph; automatic mode has one whose device code
+	// reaches the window only when a step first asks Graph, never while building it.
+	var prompts []ui.SignIn
 	for _, tc := range []struct {
 		name    string
 		mode    wizard.Mode
 		wantErr bool
-	}{{"entra", wizard.Manual, false}, {"entra", wizard.Auto, true}, {"elsewhere", wizard.Manual, true}} {
-		tg, err := h.target(ctx, tc.name, tc.mode)
+	}{{"entra", wizard.Manual, false}, {"entra", wizard.Auto, false}, {"elsewhere", wizard.Manual, true}} {
+		tg, err := h.target(ctx, tc.name, tc.mode, func(p ui.SignIn) { prompts = append(prompts, p) })
 		if (err != nil) != tc.wantErr {
 			t.Errorf("target(%q, %s) = %+v, %v, want error %v", tc.name, tc.mode, tg, err, tc.wantErr)
 			continue
 		}
-		if err == nil && (tg.LoginBase != "https://login.microsoftonline.com" || tg.GraphURL != "https://graph.microsoft.com" || tg.Directory != nil) {
-			t.Errorf("entra manual target = %+v", tg)
+		if err != nil {
+			continue
 		}
+		if tg.LoginBase != "https://login.microsoftonline.com" || tg.GraphURL != "https://graph.microsoft.com" || (tg.Directory != nil) != (tc.mode == wizard.Auto) {
+			t.Errorf("entra %s target = %+v", tc.mode, tg)
+		}
+	}
+	if len(prompts) != 0 {
+		t.Errorf("building the targets asked the admin to sign in: %+v", prompts)
 	}
 }

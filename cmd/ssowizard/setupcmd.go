@@ -149,7 +149,7 @@ func runSetup(e *env, args []string) int {
 		defer srv.Close()
 		tgt = t
 	default:
-		t, err := entraTarget(f.tenant, f.clientID, s.Mode() == wizard.Auto, e.stderr, logger)
+		t, err := entraTarget(f.tenant, f.clientID, s.Mode() == wizard.Auto, printPrompt(e.stderr), logger)
 		if err != nil {
 			return usage("%v", err)
 		}

@@ -861,7 +861,7 @@ func TestEntraTargetConstruction(t *testing.T) {
 		{"6f1c3a2e-8d4b-4c7a-9e51-2b0d7f4a9c13", "0b7e5c1d-3f2a-4e8b-a6d9-5c4e1f0a7b28", true},
 		{"", "", false},
 	} {
-		tgt, err := entraTarget(tt.tenant, tt.clientID, tt.auto, &prompt, nil)
+		tgt, err := entraTarget(tt.tenant, tt.clientID, tt.auto, printPrompt(&prompt), nil)
 		if err != nil {
 			t.Fatalf("entraTarget(%q, %q, %v) = %v", tt.tenant, tt.clientID, tt.auto, err)
 		}
@@ -872,7 +872,7 @@ func TestEntraTargetConstruction(t *testing.T) {
 			t.Errorf("entraTarget(auto=%v) has Directory %v", tt.auto, tgt.Directory)
 		}
 	}
-	if _, err := entraTarget("", "not-a-guid", true, &prompt, nil); err == nil {
+	if _, err := entraTarget("", "not-a-guid", true, printPrompt(&prompt), nil); err == nil {
 		t.Error("entraTarget with a client ID that is not a GUID: no error")
 	}
 	if prompt.Len() != 0 {

@@ -401,7 +401,7 @@ const (
 // code sign-in as clientID, whose prompt is written to prompt when the first call needs
 // a token; tenantID may be empty (any organisation's admin may sign in). Test logins
 // open the system browser.
-func entraTarget(tenantID, clientID string, auto bool, prompt io.Writer, logger *slog.Logger) (*wizard.Target, error) {
+func entraTarget(tenantID, clientID string, auto bool, prompt func(graph.DeviceCode) error, logger *slog.Logger) (*wizard.Target, error) {
 	t := &wizard.Target{Name: "entra", LoginBase: entraLoginBase, GraphURL: entraGraphURL,
 		HTTP: &http.Client{Timeout: 60 * time.Second}}
 	if !auto {
@@ -416,12 +416,7 @@ func entraTarget(tenantID, clientID string, auto bool, prompt io.Writer, logger 
 	tg := graph.EntraTarget(tenantID)
 	tg.Logger = logger
 	cred, err := graph.DeviceCodeCredential(tg, clientID, func(_ context.Context, dc graph.DeviceCode) error {
-		msg := dc.Message
-		if msg == "" {
-			msg = fmt.Sprintf("To sign in to Microsoft Graph, open %s and enter the code %s.", dc.VerificationURL, dc.UserCode)
-		}
-		_, err := fmt.Fprintln(prompt, msg)
-		return err
+		return prompt(dc)
 	})
 	if err != nil {
 		return nil, err
@@ -432,6 +427,19 @@ func entraTarget(tenantID, clientID string, auto bool, prompt io.Writer, logger 
 	}
 	t.Directory = directory{client}
 	return t, nil
+}
+
+// printPrompt tells the admin on w how to sign in with a device code: Entra's own
+// sentence, or one made of the page and the code when Entra gave none.
+func printPrompt(w io.Writer) func(graph.DeviceCode) error {
+	return func(dc graph.DeviceCode) error {
+		msg := dc.Message
+		if msg == "" {
+			msg = fmt.Sprintf("To sign in to Microsoft Graph, open %s and enter the code %s.", dc.VerificationURL, dc.UserCode)
+		}
+		_, err := fmt.Fprintln(w, msg)
+		return err
+	}
 }
 
 // errNoDB is the database path unknown.

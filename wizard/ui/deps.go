@@ -42,14 +42,24 @@ type Deps struct {
 	DemoOnFirstRun bool
 	// Target returns where a session's steps act: "harness" (the embedded local Entra,
 	// started on first use, with its seeded user completing test logins) or "entra"
-	// (a real tenant; automatic mode signs the admin in first). It may be slow and is
-	// called off the UI goroutine.
-	Target func(ctx context.Context, name string, mode wizard.Mode) (*wizard.Target, error)
+	// (a real tenant). It may be slow and is called off the UI goroutine. In automatic
+	// mode on a real tenant the admin signs in to Microsoft Graph with a device code
+	// when a step first needs Graph: the target then calls signIn, from any goroutine,
+	// and the window shows the code and the page to enter it on.
+	Target func(ctx context.Context, name string, mode wizard.Mode, signIn func(SignIn)) (*wizard.Target, error)
 	// OpenURL opens a link in the system browser (the Entra admin center's blades);
 	// nil hides the buttons that would.
 	OpenURL func(u string) error
 	// Harness starts and stops the embedded local Entra; nil leaves the Harness tab out.
 	Harness HarnessControl
+}
+
+// SignIn is a device-code sign-in to Microsoft Graph waiting for the admin: open URL,
+// enter Code, sign in as an administrator. Message is Entra's own sentence for it.
+type SignIn struct {
+	Message string
+	URL     string
+	Code    string
 }
 
 // HarnessControl runs the embedded local Entra for the Harness tab. Its methods are

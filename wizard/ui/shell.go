@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
@@ -74,6 +75,9 @@ type env struct {
 	load func()
 	// settled runs after each async result is applied; tests wait on it.
 	settled func()
+	// signIn is the device-code dialog shown while a step waits for the admin to sign
+	// in to Microsoft Graph; nil when none is.
+	signIn dialog.Dialog
 }
 
 // async runs work off the UI goroutine, then applies the function it returns on the

@@ -345,7 +345,7 @@ func (s *startScreen) begin(msg string, session func(ctx context.Context, eng *w
 			if target == nil {
 				return sess, nil, errors.New("this build cannot reach a tenant, so the setup cannot be opened")
 			}
-			t, err := target(ctx, sess.TargetName(), sess.Mode())
+			t, err := target(ctx, sess.TargetName(), sess.Mode(), s.env.showSignIn)
 			if err != nil {
 				return sess, nil, fmt.Errorf("the setup is saved, but %s cannot be reached: %w", targetName(sess.TargetName()), err)
 			}

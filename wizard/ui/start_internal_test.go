@@ -21,8 +21,8 @@ type targetCall struct {
 
 // fakeTarget answers a Target with the name asked for and records the call; err, when
 // set, is returned instead.
-func fakeTarget(calls chan<- targetCall, err error) func(context.Context, string, wizard.Mode) (*wizard.Target, error) {
-	return func(_ context.Context, name string, mode wizard.Mode) (*wizard.Target, error) {
+func fakeTarget(calls chan<- targetCall, err error) func(context.Context, string, wizard.Mode, func(SignIn)) (*wizard.Target, error) {
+	return func(_ context.Context, name string, mode wizard.Mode, _ func(SignIn)) (*wizard.Target, error) {
 		calls <- targetCall{name, mode}
 		if err != nil {
 			return nil, err

@@ -238,6 +238,9 @@ func (sc *setupScreen) act(spec actionSpec, work func(ctx context.Context) (then
 			sc.cancel = nil
 			sc.running = ""
 			sc.busy = false
+			if spec.run != "" {
+				sc.env.closeSignIn() // signed in, cancelled or failed: the code is of no use now
+			}
 			sc.note, sc.noteImp = "", widget.MediumImportance
 			if err != nil {
 				sc.note, sc.noteImp = sentence(err), widget.DangerImportance
