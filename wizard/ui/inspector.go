@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
@@ -279,19 +278,9 @@ func (s *inspector) onExample() {
 }
 
 func (s *inspector) onOpen() {
-	dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			s.setStatus(sentence(fmt.Errorf("opening the file failed: %w", err)), widget.DangerImportance)
-			return
-		}
-		if rc == nil {
-			return // cancelled
-		}
-		s.loadInput(rc.URI().Name(), func() ([]byte, error) {
-			defer rc.Close()
-			return readBounded(rc, rc.URI().Name())
-		}, "")
-	}, s.env.win).Show()
+	openFileDialog(s.env.win, func(err error) {
+		s.setStatus(sentence(fmt.Errorf("opening the file failed: %w", err)), widget.DangerImportance)
+	}, func(name string, read func() ([]byte, error)) { s.loadInput(name, read, "") }).Show()
 }
 
 func (s *inspector) onDropped(uris []fyne.URI) {
@@ -348,19 +337,11 @@ func (s *inspector) showTrust() {
 }
 
 func (s *inspector) onOpenTrust() {
-	dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			s.showTrustError(fmt.Errorf("opening the file failed: %w", err))
-			return
-		}
-		if rc == nil {
-			return
-		}
-		s.loadTrust(rc.URI().Name(), func(context.Context) ([]byte, error) {
-			defer rc.Close()
-			return readBounded(rc, rc.URI().Name())
-		})
-	}, s.env.win).Show()
+	openFileDialog(s.env.win, func(err error) {
+		s.showTrustError(fmt.Errorf("opening the file failed: %w", err))
+	}, func(name string, read func() ([]byte, error)) {
+		s.loadTrust(name, func(context.Context) ([]byte, error) { return read() })
+	}).Show()
 }
 
 // loadTrustURI reads trust material from a file.

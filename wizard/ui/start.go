@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
@@ -211,19 +210,9 @@ func (s *startScreen) choose(c ticketChoice) {
 }
 
 func (s *startScreen) onOpenTicket() {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			s.showTicketError(fmt.Errorf("opening the ticket file failed: %w", err))
-			return
-		}
-		if rc == nil {
-			return // cancelled
-		}
-		s.loadTicket(rc.URI().Name(), func() ([]byte, error) {
-			defer rc.Close()
-			return readBounded(rc, rc.URI().Name())
-		})
-	}, s.env.win)
+	d := openFileDialog(s.env.win, func(err error) {
+		s.showTicketError(fmt.Errorf("opening the ticket file failed: %w", err))
+	}, s.loadTicket)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
 	d.Show()
 }

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -156,4 +157,25 @@ func (m *minSizeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		s = s.Max(o.MinSize())
 	}
 	return s
+}
+
+// openFileDialog makes the file-open dialog; the caller shows it. A failure to open
+// goes to fail; the chosen file's name goes to use with a reader of at most
+// maxInputBytes of it, to run off the UI goroutine (it closes the file). Cancelling
+// does nothing.
+func openFileDialog(win fyne.Window, fail func(error), use func(name string, read func() ([]byte, error))) *dialog.FileDialog {
+	return dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			fail(err)
+			return
+		}
+		if rc == nil {
+			return // cancelled
+		}
+		name := rc.URI().Name()
+		use(name, func() ([]byte, error) {
+			defer rc.Close()
+			return readBounded(rc, name)
+		})
+	}, win)
 }
