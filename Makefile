@@ -57,20 +57,20 @@ interop: interop-deps
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd interop && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
 	node interop/samlify-idp.js "$$dir/interop-samlify-live" && \
-	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -v -run 'TestCases|TestInterop|TestDifferentialInterop' ./harness/inspect && \
+	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -v -run 'TestCases|TestInterop|TestDifferentialInterop' ./inspect && \
 	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop(Node|Login)$$' ./cmd/ssowizard && \
-	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop' ./harness/sp
+	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop' ./sp
 
 ## bench: the figures the README reports (about 2 minutes; run it on a quiet machine)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./harness/inspect
-	$(GO) test -run '^$$' -bench . -benchmem -cpu 2 ./harness/idp ./harness/sp
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./inspect
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 2 ./harness/idp ./sp
 	$(GO) test -count=1 -v -run '^TestConcurrentLogins$$' ./harness/idp -load.workers 200 -load.duration 30s
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./harness/inspect | grep '^Fuzz'); do \
-		echo "== $$t"; $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./harness/inspect || exit 1; done
+	@for t in $$($(GO) test -list '^Fuzz' ./inspect | grep '^Fuzz'); do \
+		echo "== $$t"; $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./inspect || exit 1; done
 
 ## startup: time from process start to the window's first frame, 5 first runs under Xvfb, and their median (target: under 1 s)
 startup: build xvfb-deps

@@ -88,8 +88,10 @@ func violations(kind string, imps imports) []string {
 				why = "nothing imports the command"
 			// The inspector stands alone; its internal fixture generator is tooling that
 			// builds messages with the harness's builder, and ships in no binary.
-			case kind == "code" && under(dir, "harness/inspect") && !under(dir, "harness/inspect/internal") && !under(local, "harness/inspect"):
-				why = "harness/inspect imports nothing else of the project"
+			case kind == "code" && under(dir, "inspect") && !under(dir, "inspect/internal") && !under(local, "inspect"):
+				why = "the inspector imports nothing else of the project"
+			case kind == "code" && under(dir, "sp") && !under(local, "inspect") && !under(local, "sp"):
+				why = "the embedded SP imports only the inspector of the project"
 			case under(dir, "harness") && (under(local, "wizard") || under(local, "graph")):
 				why = "the harness stands below the wizard and the Graph client"
 			case under(dir, "wizard") && !under(dir, "wizard/ui") && under(local, "wizard/ui"):
@@ -113,7 +115,7 @@ func TestDependencyDirection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scan the module: %v", err)
 	}
-	if len(prod["harness/inspect"]) == 0 || len(prod["cmd/ssowizard"]) == 0 {
+	if len(prod["inspect"]) == 0 || len(prod["cmd/ssowizard"]) == 0 {
 		t.Fatalf("the scan missed known packages (found %d): is the test running at the module root?", len(prod))
 	}
 	for _, v := range append(violations("code", prod), violations("tests", tests)...) {
@@ -136,8 +138,10 @@ func TestViolationsAreCaught(t *testing.T) {
 	}
 	plant("wizard", "w.go", "package wizard\nimport _ \"fyne.io/fyne/v2\"\n")
 	plant("harness/idp", "i.go", "package idp\nimport _ \"github.com/microsoftgraph/msgraph-sdk-go\"\n")
-	plant("harness/inspect", "x.go", "package inspect\nimport _ \""+module+"/harness/tenant\"\n")
-	plant("harness/inspect", "x_test.go", "package inspect\nimport _ \""+module+"/harness/entrasaml\"\n")
+	plant("inspect", "x.go", "package inspect\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("inspect", "x_test.go", "package inspect\nimport _ \""+module+"/harness/entrasaml\"\n")
+	plant("sp", "s.go", "package sp\nimport _ \""+module+"/harness/robot\"\n")
+	plant("sp", "s_test.go", "package sp\nimport _ \""+module+"/harness\"\n")
 	plant("wizard/store", "s.go", "package store\nimport _ \""+module+"/wizard/ui\"\n")
 	plant("graph", "g.go", "package graph\nimport _ \"github.com/microsoftgraph/msgraph-sdk-go\"\n")
 	plant("graph", "g_test.go", "package graph\nimport _ \"fyne.io/fyne/v2/test\"\n")
@@ -151,7 +155,8 @@ func TestViolationsAreCaught(t *testing.T) {
 	want := []string{
 		"graph (tests) imports fyne.io/fyne/v2/test: only cmd, wizard/ui and assets may import Fyne",
 		"harness/idp (code) imports github.com/microsoftgraph/msgraph-sdk-go: only package graph may import msgraph-sdk-go or azidentity",
-		"harness/inspect (code) imports " + module + "/harness/tenant: harness/inspect imports nothing else of the project",
+		"inspect (code) imports " + module + "/harness/tenant: the inspector imports nothing else of the project",
+		"sp (code) imports " + module + "/harness/robot: the embedded SP imports only the inspector of the project",
 		"wizard (code) imports fyne.io/fyne/v2: only cmd, wizard/ui and assets may import Fyne",
 		"wizard/store (code) imports " + module + "/wizard/ui: the wizard engine must not depend on its window",
 	}

@@ -24,8 +24,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // chromiumPath is Debian's Chromium, which `make browser-deps` installs. Tests never let

@@ -9,8 +9,8 @@ import (
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/robot"
-	"github.com/ssowizard/ssowizard/harness/sp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 type issuedMsg struct {

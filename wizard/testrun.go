@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 	"github.com/ssowizard/ssowizard/wizard/check"
 	"github.com/ssowizard/ssowizard/wizard/store"
 )

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // maxFetchBytes bounds a fetched metadata, JWKS or discovery document. Entra's

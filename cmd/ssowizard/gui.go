@@ -19,7 +19,7 @@ import (
 	"github.com/ssowizard/ssowizard/assets"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/wizard"
 	"github.com/ssowizard/ssowizard/wizard/store"
 	"github.com/ssowizard/ssowizard/wizard/ui"

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 const inspectAbout = `Decode and check a SAML message, JWT, token endpoint response, URL, form body or HAR file.

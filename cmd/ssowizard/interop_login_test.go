@@ -21,7 +21,7 @@ import (
 // TestInteropLogin runs the built binary's `ssowizard login` as a vendor's engineer
 // would, against IdPs that share no code with ssowizard: oauth2-mock-server as the
 // OpenID provider, samlify as the SAML IdP. `make interop` runs it with
-// SSOWIZARD_INTEROP=1 after npm ci; harness/sp's TestInterop* cover the same IdPs in
+// SSOWIZARD_INTEROP=1 after npm ci; sp's TestInterop* cover the same IdPs in
 // depth (tampering, other certificates), this proves the command wires them.
 func TestInteropLogin(t *testing.T) {
 	if os.Getenv("SSOWIZARD_INTEROP") == "" {

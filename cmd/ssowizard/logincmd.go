@@ -14,8 +14,8 @@ import (
 
 	"github.com/pkg/browser"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 const loginAbout = `Perform one real test login through the embedded Service Provider, by OpenID Connect or SAML,

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/robot"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 	"github.com/ssowizard/ssowizard/wizard"
 )
 

@@ -18,8 +18,8 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
-	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 const ctxBase = "https://graph.microsoft.com/v1.0/$metadata#"

@@ -14,8 +14,8 @@ import (
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/idp"
-	"github.com/ssowizard/ssowizard/harness/inspect"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 func claimValues(r *inspect.Report, name string) []string {

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/wizard"
 )
 

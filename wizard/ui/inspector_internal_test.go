@@ -26,7 +26,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 var update = flag.Bool("update", false, "rewrite the markup goldens in testdata/")

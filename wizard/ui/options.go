@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // maxInputBytes bounds what the Inspector reads from a file, a drop or a URL: a HAR

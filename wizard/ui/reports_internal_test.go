@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/ssowizard/ssowizard/harness/inspect"
+import "github.com/ssowizard/ssowizard/inspect"
 
 // Hand-built reports in the shape inspect.Inspect gives for Entra's messages.
 

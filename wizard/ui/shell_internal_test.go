@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/wizard"
 	"github.com/ssowizard/ssowizard/wizard/secret"
 	"github.com/ssowizard/ssowizard/wizard/store"

@@ -12,7 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // chromiumPath is Debian's Chromium, which `make browser-deps` installs.

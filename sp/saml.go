@@ -24,7 +24,7 @@ import (
 	"github.com/crewjam/saml"
 	"github.com/crewjam/saml/samlsp"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // DefaultACS is the ACS the SAML login listens on: any free port, as Entra ignores the

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // TestOverageResolvedThroughGraph: with a Graph URL, the SP lists an overage user's

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
 )
 
 // inspectorDifferences are cases where the inspector and crewjam/saml are meant to

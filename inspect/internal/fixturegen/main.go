@@ -1,7 +1,7 @@
 // Command fixturegen writes the inspector's fixtures (testdata/cases/<case>/input and
 // params.json) from the case definitions in package fixtures, at the fixed time and
 // with the committed test keys, so the output is the same on every run. Run it
-// through `go generate ./harness/inspect`; -genkeys makes the keys the first time.
+// through `go generate ./inspect`; -genkeys makes the keys the first time.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
 )
 
 func main() {

@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // The interop tests sign the SP in against IdPs that share no code with it or with the

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/cases/*/expected.json from the inspector's output")
@@ -321,7 +321,7 @@ func checkGolden(t *testing.T, caseDir, name string, r *inspect.Report) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("read golden (run go test ./harness/inspect -update to create it): %v", err)
+		t.Fatalf("read golden (run go test ./inspect -update to create it): %v", err)
 	}
 	if bytes.Equal(got, want) {
 		return

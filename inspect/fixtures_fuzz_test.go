@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
 )
 
 // FuzzInspectFixtures starts from every fixture input (Entra responses, attacks, JWTs, the HAR)

@@ -23,7 +23,7 @@ import (
 
 	"github.com/pkg/browser"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // Protocols a Result names.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/robot"
-	"github.com/ssowizard/ssowizard/harness/sp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // startHarness runs the harness on the demo tenant with the given scenarios.

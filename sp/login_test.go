@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 const (

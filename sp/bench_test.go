@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // BenchmarkOIDCLogin is a whole test login through the SP against the harness: loopback

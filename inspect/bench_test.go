@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/inspect/internal/fixtures"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
 )
 
 // BenchmarkInspectEntraResponse measures the inspector on a typical Entra login: an

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssowizard/ssowizard/harness/inspect"
-	"github.com/ssowizard/ssowizard/harness/sp"
+	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/sp"
 )
 
 // pending is a login running in the background, its sign-in URL handed to the test.
