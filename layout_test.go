@@ -86,12 +86,17 @@ func violations(kind string, imps imports) []string {
 			case !isLocal:
 			case under(local, "cmd"):
 				why = "nothing imports the command"
+			// Entra's vocabulary is the leaf every room reads: it reads none of them.
+			case under(dir, "entra") && !under(local, "entra"):
+				why = "the Entra vocabulary imports nothing of the project"
 			// The inspector stands alone; its internal fixture generator is tooling that
 			// builds messages with the harness's builder, and ships in no binary.
-			case kind == "code" && under(dir, "inspect") && !under(dir, "inspect/internal") && !under(local, "inspect"):
-				why = "the inspector imports nothing else of the project"
-			case kind == "code" && under(dir, "sp") && !under(local, "inspect") && !under(local, "sp"):
-				why = "the embedded SP imports only the inspector of the project"
+			case kind == "code" && under(dir, "inspect") && !under(dir, "inspect/internal") && !under(local, "inspect") && !under(local, "entra"):
+				why = "the inspector imports nothing else of the project but the Entra vocabulary"
+			case kind == "code" && under(dir, "sp") && !under(local, "inspect") && !under(local, "sp") && !under(local, "entra"):
+				why = "the embedded SP imports only the inspector and the Entra vocabulary of the project"
+			case kind == "code" && under(dir, "wizard/check") && under(local, "harness"):
+				why = "the wizard's checks read Entra's rules from the vocabulary, not from the emulator"
 			case under(dir, "harness") && (under(local, "wizard") || under(local, "graph")):
 				why = "the harness stands below the wizard and the Graph client"
 			case under(dir, "wizard") && !under(dir, "wizard/ui") && under(local, "wizard/ui"):
@@ -115,7 +120,7 @@ func TestDependencyDirection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scan the module: %v", err)
 	}
-	if len(prod["inspect"]) == 0 || len(prod["cmd/ssowizard"]) == 0 {
+	if len(prod["inspect"]) == 0 || len(prod["cmd/ssowizard"]) == 0 || len(prod["entra"]) == 0 {
 		t.Fatalf("the scan missed known packages (found %d): is the test running at the module root?", len(prod))
 	}
 	for _, v := range append(violations("code", prod), violations("tests", tests)...) {
@@ -139,6 +144,11 @@ func TestViolationsAreCaught(t *testing.T) {
 	plant("wizard", "w.go", "package wizard\nimport _ \"fyne.io/fyne/v2\"\n")
 	plant("harness/idp", "i.go", "package idp\nimport _ \"github.com/microsoftgraph/msgraph-sdk-go\"\n")
 	plant("inspect", "x.go", "package inspect\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("inspect", "y.go", "package inspect\nimport _ \""+module+"/entra\"\n")
+	plant("entra", "e.go", "package entra\nimport _ \""+module+"/inspect\"\n")
+	plant("entra", "e_test.go", "package entra\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("wizard/check", "c.go", "package check\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("wizard/check", "c_test.go", "package check\nimport _ \""+module+"/harness/tenant\"\n")
 	plant("inspect", "x_test.go", "package inspect\nimport _ \""+module+"/harness/entrasaml\"\n")
 	plant("sp", "s.go", "package sp\nimport _ \""+module+"/harness/robot\"\n")
 	plant("sp", "s_test.go", "package sp\nimport _ \""+module+"/harness\"\n")
@@ -155,8 +165,11 @@ func TestViolationsAreCaught(t *testing.T) {
 	want := []string{
 		"graph (tests) imports fyne.io/fyne/v2/test: only cmd, wizard/ui and assets may import Fyne",
 		"harness/idp (code) imports github.com/microsoftgraph/msgraph-sdk-go: only package graph may import msgraph-sdk-go or azidentity",
-		"inspect (code) imports " + module + "/harness/tenant: the inspector imports nothing else of the project",
-		"sp (code) imports " + module + "/harness/robot: the embedded SP imports only the inspector of the project",
+		"entra (code) imports " + module + "/inspect: the Entra vocabulary imports nothing of the project",
+		"entra (tests) imports " + module + "/harness/tenant: the Entra vocabulary imports nothing of the project",
+		"inspect (code) imports " + module + "/harness/tenant: the inspector imports nothing else of the project but the Entra vocabulary",
+		"sp (code) imports " + module + "/harness/robot: the embedded SP imports only the inspector and the Entra vocabulary of the project",
+		"wizard/check (code) imports " + module + "/harness/tenant: the wizard's checks read Entra's rules from the vocabulary, not from the emulator",
 		"wizard (code) imports fyne.io/fyne/v2: only cmd, wizard/ui and assets may import Fyne",
 		"wizard/store (code) imports " + module + "/wizard/ui: the wizard engine must not depend on its window",
 	}

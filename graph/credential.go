@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Kinds of credential, as AuthError.Credential names them.
@@ -108,7 +109,7 @@ func checkCredential(target Target, clientID string) error {
 	if err := target.Validate(); err != nil {
 		return err
 	}
-	if !isGUID(clientID) {
+	if !entra.IsGUID(clientID) {
 		return fmt.Errorf("credential: the client ID %q is not a GUID; copy the Application (client) ID from the app's overview", clientID)
 	}
 	return nil

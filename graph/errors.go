@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // AuthError is a failed token request, read from Entra's answer (or from why there was
@@ -53,37 +54,6 @@ func (e *AuthError) Error() string {
 // cause's own text is azidentity's multi-line report; it holds no secret but is meant
 // for a log, not a person.
 func (e *AuthError) Unwrap() error { return e.err }
-
-// fixes are the sentences for the AADSTS codes a sign-in for the setup meets, after what
-// ENTRA.md says the admin does. {client} stands for the client ID, {tenant} for the tenant.
-var fixes = map[int]string{
-	7000215: "the client secret is wrong: paste the secret's Value, not its Secret ID",
-	7000222: "the client secret has expired: create a new secret for the app and use its Value",
-	7000218: "no client secret was sent: give the secret's Value",
-	700016:  "no application with client ID {client} exists in tenant {tenant}: check the Application (client) ID and the tenant",
-	700038:  "{client} is not an application (client) ID: copy the Application (client) ID, a GUID, from the app's overview",
-	90002:   "tenant {tenant} does not exist: check the tenant ID or domain",
-	7000229: "the app has no service principal in tenant {tenant}: create its enterprise application, or grant admin consent, first",
-	7000112: "the application is disabled in tenant {tenant}: enable it, or use another app",
-	50126:   "the user name or password is wrong",
-	50034:   "that user does not exist in tenant {tenant}: check the user name",
-	50057:   "the user account is disabled: an administrator must enable it",
-	50105:   "the user is not assigned to the app, which requires assignment: assign the user, or a group they are directly in",
-	65001:   "the app has not been granted consent: an administrator must grant admin consent for it",
-	50020:   "the user belongs to another tenant and is not a guest of {tenant}: invite them, or sign in to their own tenant",
-	53003:   "Conditional Access blocked the sign-in: ask the tenant's administrator which policy applies",
-	50076:   "the tenant requires multi-factor authentication: sign in with the device code or the browser",
-	50079:   "the user must register for multi-factor authentication: sign in once in a browser to set it up",
-	500011:  "the resource asked for is not in tenant {tenant}: check the scope, or grant admin consent",
-	65002:   "the resource does not let this app ask for it: consent must be given for the app",
-	50011:   "the redirect URI is not registered on the app: add it under the app's Authentication page",
-	500113:  "the app has no redirect URI: add one under the app's Authentication page",
-	70011:   "the scope asked for is not valid: ask for https://graph.microsoft.com/.default",
-	1002012: "an app signing in as itself must ask for a resource's /.default scope",
-	700082:  "the saved sign-in has expired: sign in again",
-	70043:   "the saved sign-in has expired: sign in again",
-	54005:   "the authorization code was already used: sign in again",
-}
 
 // deviceFixes are the device code outcomes that Entra tells by the OAuth error, all
 // sharing code 70000 or 70020.
@@ -143,12 +113,12 @@ func explain(kind, clientID, tenant, secret string, err error, status int, body 
 		switch {
 		case deviceFixes[ee.Error] != "":
 			ae.Fix = deviceFixes[ee.Error]
-		case fixes[ae.Code] != "":
-			ae.Fix = strings.NewReplacer("{client}", clientID, "{tenant}", tenant).Replace(fixes[ae.Code])
+		case signInFix(ae.Code) != "":
+			ae.Fix = strings.NewReplacer("{client}", clientID, "{tenant}", tenant).Replace(signInFix(ae.Code))
 		default:
 			ae.Fix = firstSentence(aadstsPrefix.ReplaceAllString(ae.Description, ""))
 		}
-		if ae.Code == 7000215 && isGUID(secret) {
+		if ae.Code == 7000215 && entra.LooksLikeSecretID(secret) {
 			ae.Fix = "the client secret is wrong: what was pasted is the Secret ID (a GUID); paste the secret's Value instead"
 		}
 		if ae.Fix == "" {
@@ -213,6 +183,8 @@ func firstSentence(s string) string {
 	return strings.TrimSuffix(strings.TrimSpace(s), ".")
 }
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func isGUID(s string) bool { return guidRE.MatchString(strings.TrimSpace(s)) }
+// signInFix is the catalogue's sentence for a failed sign-in with code, or "".
+func signInFix(code int) string {
+	a, _ := entra.Lookup(code)
+	return a.SignIn
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // The properties the wizard verifies; asking for them alone keeps answers small.
@@ -43,7 +44,7 @@ func (c *SDKClient) Application(ctx context.Context, app App) (AppDetails, error
 		get = func() (models.Applicationable, error) {
 			return c.sdk.Applications().ByApplicationId(app.ObjectID).Get(ctx, cfg)
 		}
-	case isGUID(app.AppID):
+	case entra.IsGUID(app.AppID):
 		cfg := &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
 			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: appSelect}}
 		get = func() (models.Applicationable, error) { return c.sdk.ApplicationsWithAppId(&app.AppID).Get(ctx, cfg) }
@@ -133,7 +134,7 @@ func (c *SDKClient) ServicePrincipal(ctx context.Context, app App) (SPDetails, e
 		get = func() (models.ServicePrincipalable, error) {
 			return c.sdk.ServicePrincipals().ByServicePrincipalId(app.ServicePrincipalID).Get(ctx, cfg)
 		}
-	case isGUID(app.AppID):
+	case entra.IsGUID(app.AppID):
 		cfg := &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{Select: spSelect}}
 		get = func() (models.ServicePrincipalable, error) {

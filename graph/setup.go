@@ -17,6 +17,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // NonGalleryTemplateID is the application template of a custom ("non-gallery") SAML
@@ -142,7 +143,7 @@ func (c *SDKClient) readBackSP(ctx context.Context, app App) error {
 // EnsureServicePrincipal reads the service principal by appId, creating it when there
 // is none; an application just created may not be replicated yet, which settle waits out.
 func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app App) (App, error) {
-	if !isGUID(app.AppID) {
+	if !entra.IsGUID(app.AppID) {
 		return app, &Error{Op: opCreateSP.what, Fix: fmt.Sprintf("%q is not an Application (client) ID: copy the GUID from the app's overview", app.AppID)}
 	}
 	if app.ObjectID == "" {
@@ -196,9 +197,9 @@ func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app App) (App, e
 // needs checks that app carries the IDs a step uses.
 func needs(o op, app App, object, sp bool) error {
 	switch {
-	case object && !isGUID(app.ObjectID):
+	case object && !entra.IsGUID(app.ObjectID):
 		return &Error{Op: o.what, Fix: "the application's Object ID is missing or not a GUID: create the app first, or copy the Object ID from App registrations"}
-	case sp && !isGUID(app.ServicePrincipalID):
+	case sp && !entra.IsGUID(app.ServicePrincipalID):
 		return &Error{Op: o.what, Fix: "the enterprise application's Object ID is missing or not a GUID: create its service principal first"}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
@@ -304,4 +305,4 @@ func TestSAMLSetupThenLogin(t *testing.T) {
 	checkLogin(t, "bob (not assigned)", samlLogin(t, e.srv, metadata, entityID, "bob@"+tenant.DemoDomain), false, "AADSTS50105")
 }
 
-func isGUID(s string) bool { return tenant.IsGUID(strings.ToLower(s)) }
+func isGUID(s string) bool { return entra.IsGUID(s) }

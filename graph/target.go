@@ -20,19 +20,21 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Entra's public cloud.
 const (
 	// EntraAuthorityHost is login.microsoftonline.com, the authority host of the public cloud.
-	EntraAuthorityHost = "https://login.microsoftonline.com/"
+	EntraAuthorityHost = entra.LoginBase + "/"
 	// EntraGraphURL is the Microsoft Graph v1.0 endpoint of the public cloud.
-	EntraGraphURL = "https://graph.microsoft.com/v1.0"
+	EntraGraphURL = entra.GraphV1
 	// GraphScope asks for a token for Microsoft Graph with the permissions already granted
 	// to the app (application permissions for an app, consented delegated ones for a
 	// user). The harness answers to the same resource name, so the scope never changes
 	// with the target.
-	GraphScope = "https://graph.microsoft.com/.default"
+	GraphScope = entra.GraphScope
 )
 
 // Target says where Entra is: the authority host that issues tokens, the tenant, the

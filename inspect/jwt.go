@@ -15,12 +15,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-)
-
-// Entra facts about JWTs (ENTRA.md).
-const (
-	graphResourceAppID     = "00000003-0000-0000-c000-000000000000"
-	personalAccountsTenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // jwtClaimAbout explains the claims Entra puts in ID and access tokens.
@@ -38,7 +33,7 @@ var jwtClaimAbout = map[string]string{
 	"upn":                "User principal name (an optional claim); it can change when the user is renamed.",
 	"name":               "The user's display name; display only.",
 	"email":              "The user's email (the mail attribute): only present with the email optional claim or the email scope (present by default for guests).",
-	"idp":                "Identity provider that authenticated a guest user; " + personalAccountsTenant + " is personal Microsoft accounts.",
+	"idp":                "Identity provider that authenticated a guest user; " + entra.MSATenantID + " is personal Microsoft accounts.",
 	"roles":              "App roles assigned to the user (or, in app-only tokens, to the calling application).",
 	"groups":             "Object IDs (GUIDs) of the groups the user is in, when the app's groupMembershipClaims asks for them.",
 	"hasgroups":          "Present instead of groups in the implicit flow when the user is in too many groups for the URL: call Graph to get them.",
@@ -305,7 +300,7 @@ func isJWTAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
 
 func isGraphAudience(aud []string) bool {
 	for _, a := range aud {
-		if strings.EqualFold(a, graphResourceAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), "https://graph.microsoft.com") {
+		if strings.EqualFold(a, entra.GraphAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), "https://graph.microsoft.com") {
 			return true
 		}
 	}
@@ -491,7 +486,7 @@ func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
 		return
 	}
 	want := strings.ToLower(opts.Tenant)
-	if !isGUID(want) {
+	if !entra.IsGUID(want) {
 		r.add(CodeTenantMismatch, SeverityInfo,
 			"The expected tenant "+opts.Tenant+" is a domain name; the token names tenants by ID, so the tenant was not compared.",
 			"Pass --tenant with the Directory (tenant) ID from Entra admin center > Overview.")
@@ -544,7 +539,7 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 	home := idp == jwtClaim(c, "iss") || (entraTenantFromIssuer(idp) != "" && entraTenantFromIssuer(idp) == strings.ToLower(jwtClaim(c, "tid")))
 	if idp != "" && !home {
 		who := idp
-		if idp == personalAccountsTenant || strings.Contains(idp, personalAccountsTenant) {
+		if idp == entra.MSATenantID || strings.Contains(idp, entra.MSATenantID) {
 			who = "a personal Microsoft account (" + idp + ")"
 		}
 		r.add(CodeGuestUser, SeverityInfo,
@@ -574,7 +569,7 @@ func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts 
 		vals := jwtClaimValues(raw)
 		guids := 0
 		for _, v := range vals {
-			if isGUID(v) {
+			if entra.IsGUID(v) {
 				guids++
 			}
 		}

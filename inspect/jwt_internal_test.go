@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 func TestInspectJWT(t *testing.T) {
@@ -134,7 +135,7 @@ func TestInspectJWT(t *testing.T) {
 			c["_claim_sources"] = map[string]any{"src1": map[string]string{"endpoint": "https://graph.microsoft.com/v1.0/users/x/getMemberObjects"}}
 		}), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
 		{name: "hasgroups", token: keys.signRS256(t, with(func(c map[string]any) { c["hasgroups"] = true }), nil), opts: base, status: SigValid, want: []string{CodeGroupsOverage}},
-		{name: "guest from MSA", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = personalAccountsTenant }), nil), opts: base, status: SigValid, want: []string{CodeGuestUser}},
+		{name: "guest from MSA", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = entra.MSATenantID }), nil), opts: base, status: SigValid, want: []string{CodeGuestUser}},
 		{name: "idp of the home tenant is no guest", token: keys.signRS256(t, with(func(c map[string]any) { c["idp"] = "https://sts.windows.net/" + fdTenant + "/" }), nil), opts: base, status: SigValid, absent: []string{CodeGuestUser}},
 		{name: "duplicate claim", token: manualRS(`{"aud":"` + fdClientID + `","sub":"a","sub":"b","exp":9999999999,"nonce":"n-0S6_WzA2Mj","email":"x"}`), opts: base, status: SigValid, want: []string{CodeDuplicateClaim}},
 		{name: "no time given", token: keys.signRS256(t, fdIDClaims(), nil), opts: Options{Keys: keys.set}, status: SigValid, want: []string{CodeTimeNotChecked}, absent: []string{CodeExpired, CodeNotYetValid}},

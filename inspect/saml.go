@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Where fixes point in the Entra admin center.
@@ -580,7 +581,7 @@ func checkIssuer(r *Report, opts *Options) {
 		return
 	}
 	tid := ""
-	if isGUID(opts.Tenant) {
+	if entra.IsGUID(opts.Tenant) {
 		tid = strings.ToLower(opts.Tenant)
 	}
 	switch {
@@ -604,7 +605,7 @@ func checkIssuer(r *Report, opts *Options) {
 		}
 	}
 	if tid != "" {
-		if c := findClaim(r.Claims, claimTenantID); c != nil && len(c.Values) > 0 && !strings.EqualFold(c.Values[0], tid) && !r.Has(CodeTenantMismatch) {
+		if c := findClaim(r.Claims, entra.ClaimTenantID); c != nil && len(c.Values) > 0 && !strings.EqualFold(c.Values[0], tid) && !r.Has(CodeTenantMismatch) {
 			r.add(CodeTenantMismatch, SeverityError,
 				fmt.Sprintf("The tenantid claim is %s, not the expected tenant %s.", c.Values[0], tid),
 				"Sign in through the expected tenant's app.")
@@ -698,7 +699,7 @@ func checkClaims(r *Report) {
 			"The NameID format is transient: it changes at every sign-in, so an SP that links accounts by NameID creates a new user each time.",
 			fixClaims+" > Unique User Identifier (Name ID): choose Persistent or Email address; if the SP's AuthnRequest asks for transient in NameIDPolicy, change it in the SP, since the request wins.")
 	}
-	email := findClaim(r.Claims, claimEmail, "email", "mail")
+	email := findClaim(r.Claims, entra.ClaimEmail, "email", "mail")
 	hasEmail := email != nil && len(email.Values) > 0 && email.Values[0] != ""
 	switch {
 	case hasEmail:
@@ -714,10 +715,10 @@ func checkClaims(r *Report) {
 			"No emailaddress claim, and the NameID is not an email address: SPs that identify users by email cannot match this user. Entra leaves the emailaddress claim out when the user's mail attribute is empty.",
 			fixClaims+": add (or fix) the emailaddress claim, source user.mail, or user.userprincipalname for users without a mailbox.")
 	}
-	if g := findClaim(r.Claims, claimGroups); g != nil && len(g.Values) > 0 {
+	if g := findClaim(r.Claims, entra.ClaimGroups); g != nil && len(g.Values) > 0 {
 		allGUID := true
 		for _, v := range g.Values {
-			allGUID = allGUID && isGUID(v)
+			allGUID = allGUID && entra.IsGUID(v)
 		}
 		if allGUID {
 			r.add(CodeGroupsObjectIDs, SeverityInfo,
@@ -725,7 +726,7 @@ func checkClaims(r *Report) {
 				fixClaims+" > the groups claim > Edit: set Source attribute to sAMAccountName (groups synced from AD) or tick Emit group name for cloud-only groups.")
 		}
 	}
-	if findClaim(r.Claims, claimGroupsLink) != nil {
+	if findClaim(r.Claims, entra.ClaimGroupsLink) != nil {
 		r.add(CodeGroupsOverage, SeverityWarning,
 			"The user is in more groups than a SAML token carries (150), so Entra sent a groups.link Graph URL instead of the list; SPs that do not call Graph see no groups.",
 			fixClaims+" > the groups claim > Edit: choose Groups assigned to the application, and assign only the groups the SP needs.")

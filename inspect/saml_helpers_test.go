@@ -15,6 +15,7 @@ import (
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Test identities: generated once per test binary (RSA 2048 generation is slow), never
@@ -153,7 +154,7 @@ func responseXML(s respSpec) string {
 			byName[a[0]] = append(byName[a[0]], a[1])
 		}
 		for i := 0; i < s.padAttrs; i++ {
-			n := claimGroups
+			n := entra.ClaimGroups
 			if _, ok := byName[n]; !ok {
 				order = append(order, n)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // authnRequestMaxAge is how old an AuthnRequest's IssueInstant may be before the
@@ -144,7 +145,7 @@ func inspectLogout(r *Report, root *etree.Element, opts *Options, trust *trustSe
 	// Entra's LogoutResponse issuer is https://login.microsoftonline.com/{tid}/, not the
 	// https://sts.windows.net/{tid}/ of its metadata, so only the tenants are compared.
 	want := strings.ToLower(opts.Tenant)
-	if !isGUID(want) {
+	if !entra.IsGUID(want) {
 		want = entraTenantFromIssuer(opts.IdPEntityID)
 	}
 	if got := entraTenantFromIssuer(r.Issuer); got != "" && want != "" && got != want {
@@ -202,7 +203,7 @@ func inspectMetadata(r *Report, root *etree.Element, doc []byte, opts *Options, 
 			}
 		}
 	}
-	if tid := strings.ToLower(opts.Tenant); isGUID(tid) && md.Info.TenantID != "" && md.Info.TenantID != tid {
+	if tid := strings.ToLower(opts.Tenant); entra.IsGUID(tid) && md.Info.TenantID != "" && md.Info.TenantID != tid {
 		r.add(CodeTenantMismatch, SeverityError,
 			fmt.Sprintf("The metadata is tenant %s's, not the expected tenant %s.", md.Info.TenantID, tid),
 			"Download the App Federation Metadata Url of the app in the expected tenant ("+bladeSSO+" > SAML Certificates).")

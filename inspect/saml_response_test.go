@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 func TestInspectSAMLSignedResponses(t *testing.T) {
@@ -87,7 +88,7 @@ func TestInspectSAMLSignedResponses(t *testing.T) {
 
 func TestInspectSAMLReadsEntraFields(t *testing.T) {
 	keys(t)
-	r := inspectSAML(buildResponse(t, respSpec{attrs: append(defaultAttrs(), [2]string{claimGroups, "8d1b6a1e-0000-4e5f-8a9b-0c1d2e3f4a5b"})}), nil, trusting())
+	r := inspectSAML(buildResponse(t, respSpec{attrs: append(defaultAttrs(), [2]string{entra.ClaimGroups, "8d1b6a1e-0000-4e5f-8a9b-0c1d2e3f4a5b"})}), nil, trusting())
 	r.finish()
 	if r.Issuer != testIssuer || r.Destination != testACS || r.InResponseTo != testReqID || r.ID != "_resp0d3c5e4f" {
 		t.Errorf("header = %q %q %q %q", r.Issuer, r.Destination, r.InResponseTo, r.ID)
@@ -105,7 +106,7 @@ func TestInspectSAMLReadsEntraFields(t *testing.T) {
 		t.Errorf("AuthnStatement = %q %q %q", r.SessionIndex, r.AuthnContext, r.AuthnInstant)
 	}
 	email := findClaim(r.Claims, "emailaddress")
-	if email == nil || email.Name != claimEmail || email.About == "" || !slices.Equal(email.Values, []string{"alice@contoso.com"}) {
+	if email == nil || email.Name != entra.ClaimEmail || email.About == "" || !slices.Equal(email.Values, []string{"alice@contoso.com"}) {
 		t.Errorf("emailaddress claim = %+v", email)
 	}
 	if amr := findClaim(r.Claims, "authnmethodsreferences"); amr == nil || amr.About == "" {
@@ -304,7 +305,7 @@ func TestInspectSAMLChecks(t *testing.T) {
 		{"expired confirmation only", respSpec{}, func(o *Options) { o.Now = testNow.Add(10 * time.Minute) }, CodeExpired, SeverityError, []string{"SubjectConfirmationData", "5m0s late"}},
 		{"not yet valid", respSpec{}, func(o *Options) { o.Now = testNow.Add(-90 * time.Second) }, CodeNotYetValid, SeverityError, []string{"1m30s too early", "no skew buffer"}},
 		{"email missing", respSpec{noEmail: true, nameID: "AbC123opaque", format: nameIDPersistent}, nil, CodeEmailMissing, SeverityWarning, []string{"mail attribute"}},
-		{"groups overage", respSpec{attrs: append(defaultAttrs(), [2]string{claimGroupsLink, "https://graph.windows.net/x/users/y/getMemberObjects"})}, nil, CodeGroupsOverage, SeverityWarning, []string{"150"}},
+		{"groups overage", respSpec{attrs: append(defaultAttrs(), [2]string{entra.ClaimGroupsLink, "https://graph.windows.net/x/users/y/getMemberObjects"})}, nil, CodeGroupsOverage, SeverityWarning, []string{"150"}},
 		{"transient", respSpec{format: nameIDTransient}, nil, CodeNameIDTransient, SeverityWarning, []string{"transient"}},
 		{"status error", respSpec{noAssert: true, sign: "none", status: `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:RequestDenied"/></samlp:StatusCode><samlp:StatusMessage>AADSTS50105: Your administrator has configured the application to block users unless they are specifically granted access.</samlp:StatusMessage></samlp:Status>`},
 			nil, CodeStatusError, SeverityError, []string{"AADSTS50105", "RequestDenied", "nested groups"}},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Trust material: what the user hands the inspector to say which keys they trust.
@@ -276,33 +277,12 @@ func entraTenantFromIssuer(iss string) string {
 	for _, prefix := range []string{"https://sts.windows.net/", "https://login.microsoftonline.com/"} {
 		if rest, ok := strings.CutPrefix(iss, prefix); ok {
 			tid, _, _ := strings.Cut(rest, "/")
-			if isGUID(tid) {
+			if entra.IsGUID(tid) {
 				return strings.ToLower(tid)
 			}
 		}
 	}
 	return ""
-}
-
-// isGUID reports whether s has the 8-4-4-4-12 hexadecimal shape of a GUID.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHexDigit(c) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // hasDoctype reports whether an XML document declares a DOCTYPE before its root element.

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 )
 
@@ -64,7 +65,7 @@ func nameIDFinding(rep *inspect.Report) {
 	}
 	nameID := rep.Subject.NameID
 	claims := claimMap(rep)
-	mail := first(claims, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "emailaddress", "email")
+	mail := first(claims, entra.ClaimEmail, "emailaddress", "email")
 	if mail == "" && !rep.Has(inspect.CodeEmailMissing) {
 		// The inspector accepts an email-shaped NameID in place of the claim; a vendor
 		// that reads the emailaddress attribute (JIT provisioning, invitations) does not.

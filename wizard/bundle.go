@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
@@ -312,7 +313,7 @@ func ReplayTenant(ev *Evidence, now time.Time) (*Replay, error) {
 	} else if dn := claim("name"); dn != "" && ev.Session.Protocol == OIDC {
 		u.DisplayName = dn // in an ID token, name is the display name (in SAML, the UPN)
 	}
-	if claim("idp", "identityprovider") != "" && !strings.EqualFold(claim("idp", "identityprovider"), "https://sts.windows.net/"+ev.Tenant.ID+"/") {
+	if claim("idp", "identityprovider") != "" && !strings.EqualFold(claim("idp", "identityprovider"), entra.STSIssuer(ev.Tenant.ID)) {
 		u.Guest = true
 	}
 	if u.Mail == "" && !u.Guest {
@@ -338,7 +339,7 @@ func ReplayTenant(ev *Evidence, now time.Time) (*Replay, error) {
 		app.DisplayName = ev.Session.Vendor + " SSO (replay)"
 	}
 	if app.ServicePrincipalID == "" { // manual mode never learns it
-		id, err := tenant.NewGUID(rand.Reader)
+		id, err := entra.NewGUID(rand.Reader)
 		if err != nil {
 			return nil, err
 		}
@@ -397,7 +398,7 @@ func (st State) loginBase() string {
 	if st.LoginBase != "" {
 		return st.LoginBase
 	}
-	return EntraLogin
+	return entra.LoginBase
 }
 
 func loopbackFor(p Protocol) string {

@@ -12,10 +12,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // The probes verify what an admin did by hand through Entra's public endpoints, with
@@ -25,18 +25,6 @@ import (
 
 // maxProbeBody bounds what a probe reads of an answer.
 const maxProbeBody = 1 << 20
-
-var aadstsRe = regexp.MustCompile(`AADSTS(\d{4,7})`)
-
-// aadstsIn returns the first AADSTS code in s, or 0.
-func aadstsIn(s string) int {
-	m := aadstsRe.FindStringSubmatch(s)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
 
 func loginURL(base string, parts ...string) string {
 	u := strings.TrimRight(base, "/")
@@ -87,7 +75,7 @@ func DiscoverTenant(ctx context.Context, c *http.Client, base, tenantOrDomain st
 		return "", 0, &ProbeError{"the tenant of " + tenantOrDomain, err}
 	}
 	if status != http.StatusOK {
-		if code := aadstsIn(body); code != 0 {
+		if code := entra.CodeIn(body); code != 0 {
 			return "", code, nil
 		}
 		return "", 0, &ProbeError{"the tenant of " + tenantOrDomain, fmt.Errorf("discovery answered HTTP %d", status)}
@@ -115,7 +103,7 @@ func ProbeClientCredentials(ctx context.Context, c *http.Client, base, tenant, c
 		"grant_type":    {"client_credentials"},
 		"client_id":     {clientID},
 		"client_secret": {secretValue},
-		"scope":         {"https://graph.microsoft.com/.default"},
+		"scope":         {entra.GraphScope},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, loginURL(base, tenant, "oauth2", "v2.0", "token"), strings.NewReader(form.Encode()))
 	if err != nil {
@@ -139,7 +127,7 @@ func ProbeClientCredentials(ctx context.Context, c *http.Client, base, tenant, c
 	if json.Unmarshal(b, &e) != nil || (e.Error == "" && len(e.Codes) == 0) {
 		return 0, "", &ProbeError{"the client ID and secret", fmt.Errorf("the token endpoint answered HTTP %d", resp.StatusCode)}
 	}
-	code = aadstsIn(e.Description)
+	code = entra.CodeIn(e.Description)
 	if len(e.Codes) > 0 {
 		code = e.Codes[0]
 	}
@@ -172,13 +160,13 @@ func ProbeAuthorize(ctx context.Context, c *http.Client, base, tenant, clientID,
 	}
 	if loc := h.Get("Location"); loc != "" {
 		if lu, err := url.Parse(loc); err == nil && lu.Query().Get("error") != "" {
-			if code := aadstsIn(lu.Query().Get("error_description")); code != 0 {
+			if code := entra.CodeIn(lu.Query().Get("error_description")); code != 0 {
 				return code, nil
 			}
 		}
 		return 0, nil
 	}
-	if code := aadstsIn(body); code != 0 {
+	if code := entra.CodeIn(body); code != 0 {
 		return code, nil
 	}
 	if status >= 400 {
@@ -211,7 +199,7 @@ func ProbeSAML(ctx context.Context, c *http.Client, base, tenant, entityID, acs 
 	if err != nil {
 		return 0, &ProbeError{"the SAML Identifier and Reply URL", err}
 	}
-	if code := aadstsIn(body); code != 0 {
+	if code := entra.CodeIn(body); code != 0 {
 		return code, nil
 	}
 	if status >= 400 {

@@ -140,9 +140,6 @@ type Input struct {
 
 const entraPortal = "https://entra.microsoft.com/"
 
-// EntraLogin is Entra's sign-in origin.
-const EntraLogin = "https://login.microsoftonline.com"
-
 func blade(path string) string { return entraPortal + "#view/" + path }
 
 func appBlade(section, appID string) string {

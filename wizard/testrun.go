@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/sp"
 	"github.com/ssowizard/ssowizard/wizard/check"
@@ -195,20 +196,8 @@ func (s *Session) fillRun(run *TestRun, res *sp.Result) {
 	}
 }
 
-// claimAliases maps a ticket's short claim names to the names Entra uses in a token
-// or a SAML attribute.
-var claimAliases = map[string][]string{
-	"email":       {"email", "emailaddress", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"},
-	"name":        {"name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"},
-	"given_name":  {"given_name", "givenname", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"},
-	"family_name": {"family_name", "surname", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"},
-	"oid":         {"oid", "objectidentifier", "http://schemas.microsoft.com/identity/claims/objectidentifier"},
-	"groups":      {"groups", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"},
-	"upn":         {"upn", "preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"},
-}
-
 func findClaim(cs []inspect.Claim, want string) *inspect.Claim {
-	names := append([]string{want}, claimAliases[strings.ToLower(want)]...)
+	names := append([]string{want}, entra.ClaimAliases(want)...)
 	for i, c := range cs {
 		for _, n := range names {
 			if (strings.EqualFold(c.Name, n) || strings.EqualFold(c.Friendly, n)) && len(c.Values) > 0 && c.Values[0] != "" {

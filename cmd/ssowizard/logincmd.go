@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pkg/browser"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/sp"
 )
@@ -50,9 +50,6 @@ type loginFlags struct {
 	timeout                                                       time.Duration
 	json                                                          bool
 }
-
-// guidRe is a GUID: a Secret ID, not a secret value.
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func runLogin(e *env, args []string) int {
 	var f loginFlags
@@ -145,7 +142,7 @@ func runLogin(e *env, args []string) int {
 		if secret == "" {
 			return fail("the environment variable %s is empty or not set: export it with the client secret Value from App registrations > Certificates & secrets", f.secretEnv)
 		}
-		if guidRe.MatchString(strings.TrimSpace(secret)) {
+		if entra.LooksLikeSecretID(secret) {
 			fmt.Fprintf(e.stderr, "ssowizard login: warning: %s holds a GUID, which is a Secret ID, not a secret Value; Entra will answer AADSTS7000215.\n", f.secretEnv)
 		}
 		rp, err := sp.NewOIDC(ctx, sp.OIDCConfig{Common: common, Authority: f.authority, ClientID: f.clientID,

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/robot"
@@ -390,8 +391,6 @@ func redactURL(raw string) string {
 
 // Entra's public cloud, as the wizard reaches it.
 const (
-	entraLoginBase = "https://login.microsoftonline.com"
-	entraGraphURL  = "https://graph.microsoft.com"
 	// graphCLIClientID is Microsoft Graph Command Line Tools, a public client every
 	// tenant can consent to, which the device code sign-in uses unless told otherwise.
 	graphCLIClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
@@ -402,7 +401,7 @@ const (
 // a token; tenantID may be empty (any organisation's admin may sign in). Test logins
 // open the system browser.
 func entraTarget(tenantID, clientID string, auto bool, prompt func(graph.DeviceCode) error, logger *slog.Logger) (*wizard.Target, error) {
-	t := &wizard.Target{Name: "entra", LoginBase: entraLoginBase, GraphURL: entraGraphURL,
+	t := &wizard.Target{Name: "entra", LoginBase: entra.LoginBase, GraphURL: entra.GraphBase,
 		HTTP: &http.Client{Timeout: 60 * time.Second}}
 	if !auto {
 		return t, nil

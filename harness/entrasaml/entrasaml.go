@@ -20,6 +20,8 @@ import (
 	"io"
 	"math/big"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // XML namespaces of the messages built here.
@@ -63,22 +65,6 @@ const (
 // password sign-in.
 const AuthnContextPassword = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
 
-// Entra's SAML attribute names (ENTRA.md).
-const (
-	AttrTenantID         = "http://schemas.microsoft.com/identity/claims/tenantid"
-	AttrObjectID         = "http://schemas.microsoft.com/identity/claims/objectidentifier"
-	AttrDisplayName      = "http://schemas.microsoft.com/identity/claims/displayname"
-	AttrIdentityProvider = "http://schemas.microsoft.com/identity/claims/identityprovider"
-	AttrAuthnMethods     = "http://schemas.microsoft.com/claims/authnmethodsreferences"
-	AttrGivenName        = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
-	AttrSurname          = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
-	AttrEmail            = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
-	AttrName             = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
-	AttrGroups           = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
-	AttrGroupsLink       = "http://schemas.microsoft.com/claims/groups.link"
-	AttrRole             = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
-)
-
 // Authentication method references Entra lists in authnmethodsreferences.
 const (
 	AuthnMethodPassword = "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"
@@ -105,13 +91,9 @@ const (
 	SignNone      SignMode = "none"
 )
 
-// Issuer is the issuer Entra puts on SAML Responses and Assertions for a tenant,
-// with its trailing slash.
-func Issuer(tenantID string) string { return "https://sts.windows.net/" + tenantID + "/" }
-
 // LoginEndpoint is the SAML SSO and SLO endpoint of a tenant.
 func LoginEndpoint(tenantID string) string {
-	return "https://login.microsoftonline.com/" + tenantID + "/saml2"
+	return entra.LoginBase + "/" + tenantID + "/saml2"
 }
 
 // KeyPair is an RSA signing (or decryption) key with its certificate.
@@ -214,25 +196,14 @@ func (kp *KeyPair) KeyPEM() ([]byte, error) {
 // NewID returns an identifier shaped as Entra's: an underscore and a GUID, so it never
 // starts with a digit as xs:ID requires.
 func NewID(rnd io.Reader) (string, error) {
-	g, err := NewGUID(rnd)
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	g, err := entra.NewGUID(rnd)
 	if err != nil {
 		return "", err
 	}
 	return "_" + g, nil
-}
-
-// NewGUID returns a random (version 4) GUID in lower case.
-func NewGUID(rnd io.Reader) (string, error) {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	var b [16]byte
-	if _, err := io.ReadFull(rnd, b[:]); err != nil {
-		return "", fmt.Errorf("read random: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
 }
 
 // instant formats a time as Entra does in SAML: UTC with milliseconds.

@@ -20,6 +20,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 )
 
@@ -325,7 +326,7 @@ func TestMetadataEndpoint(t *testing.T) {
 	if got := d.SingleLogoutServices[0].Location; got != ep {
 		t.Errorf("SLO Location = %q, want %q", got, ep)
 	}
-	if got := ed.EntityID; got != entrasaml.Issuer(tenant) {
+	if got := ed.EntityID; got != entra.STSIssuer(tenant) {
 		t.Errorf("entityID = %q, want Entra's issuer whatever the endpoint", got)
 	}
 }

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // LogoutIssuer is the issuer Entra puts on a LogoutResponse, which differs from the
 // sts.windows.net issuer of login Responses.
 func LogoutIssuer(tenantID string) string {
-	return "https://login.microsoftonline.com/" + tenantID + "/"
+	return entra.LoginBase + "/" + tenantID + "/"
 }
 
 // LogoutResponseOptions describes Entra's answer to an SP's LogoutRequest.

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // MetadataOptions describes Entra's federation metadata for a tenant (or one app).
@@ -44,7 +45,7 @@ func BuildMetadata(o MetadataOptions) ([]byte, error) {
 	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
 	ed := doc.CreateElement("EntityDescriptor")
 	ed.CreateAttr("ID", id)
-	ed.CreateAttr("entityID", Issuer(o.TenantID))
+	ed.CreateAttr("entityID", entra.STSIssuer(o.TenantID))
 	ed.CreateAttr("xmlns", NSMetadata)
 
 	keys := func(parent *etree.Element) {
@@ -66,7 +67,7 @@ func BuildMetadata(o MetadataOptions) ([]byte, error) {
 	for _, tag := range []string{"fed:SecurityTokenServiceEndpoint", "fed:PassiveRequestorEndpoint"} {
 		ep := rd.CreateElement(tag).CreateElement("wsa:EndpointReference")
 		ep.CreateAttr("xmlns:wsa", "http://www.w3.org/2005/08/addressing")
-		ep.CreateElement("wsa:Address").SetText("https://login.microsoftonline.com/" + o.TenantID + "/wsfed")
+		ep.CreateElement("wsa:Address").SetText(entra.LoginBase + "/" + o.TenantID + "/wsfed")
 	}
 
 	idp := ed.CreateElement("IDPSSODescriptor")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Entra's fixed lifetimes: the assertion's Conditions are valid 70 minutes from the
@@ -134,7 +135,7 @@ func BuildResponse(o ResponseOptions) (*Response, error) {
 	resp.CreateAttr("xmlns:samlp", NSProtocol)
 	iss := resp.CreateElement("Issuer")
 	iss.CreateAttr("xmlns", NSAssertion)
-	iss.SetText(Issuer(o.TenantID))
+	iss.SetText(entra.STSIssuer(o.TenantID))
 
 	st := resp.CreateElement("samlp:Status")
 	out := &Response{ID: respID}
@@ -196,7 +197,7 @@ func buildAssertion(o ResponseOptions, now time.Time, rnd io.Reader) (*etree.Ele
 	a.CreateAttr("IssueInstant", instant(now))
 	a.CreateAttr("Version", "2.0")
 	a.CreateAttr("xmlns", NSAssertion)
-	a.CreateElement("Issuer").SetText(Issuer(o.TenantID))
+	a.CreateElement("Issuer").SetText(entra.STSIssuer(o.TenantID))
 
 	subj := a.CreateElement("Subject")
 	nameID := o.NameID
@@ -253,7 +254,7 @@ func entraAttributes(o ResponseOptions) []Attribute {
 	u := o.User
 	idp := u.IdentityProvider
 	if idp == "" {
-		idp = Issuer(o.TenantID)
+		idp = entra.STSIssuer(o.TenantID)
 	}
 	methods := u.AuthnMethods
 	if len(methods) == 0 {
@@ -266,24 +267,24 @@ func entraAttributes(o ResponseOptions) []Attribute {
 		return []string{v}
 	}
 	list := []Attribute{
-		{AttrTenantID, []string{o.TenantID}},
-		{AttrObjectID, one(u.ObjectID)},
-		{AttrDisplayName, one(u.DisplayName)},
-		{AttrIdentityProvider, []string{idp}},
-		{AttrAuthnMethods, methods},
+		{entra.ClaimTenantID, []string{o.TenantID}},
+		{entra.ClaimObjectID, one(u.ObjectID)},
+		{entra.ClaimDisplayName, one(u.DisplayName)},
+		{entra.ClaimIdentityProvider, []string{idp}},
+		{entra.ClaimAuthnMethods, methods},
 	}
 	if o.GroupsOverage {
-		list = append(list, Attribute{AttrGroupsLink, []string{
+		list = append(list, Attribute{entra.ClaimGroupsLink, []string{
 			"https://graph.windows.net/" + o.TenantID + "/users/" + u.ObjectID + "/getMemberObjects"}})
 	} else {
-		list = append(list, Attribute{AttrGroups, u.Groups})
+		list = append(list, Attribute{entra.ClaimGroups, u.Groups})
 	}
 	list = append(list,
-		Attribute{AttrRole, u.Roles},
-		Attribute{AttrGivenName, one(u.GivenName)},
-		Attribute{AttrSurname, one(u.Surname)},
-		Attribute{AttrEmail, one(u.Mail)},
-		Attribute{AttrName, one(u.UserPrincipalName)},
+		Attribute{entra.ClaimRole, u.Roles},
+		Attribute{entra.ClaimGivenName, one(u.GivenName)},
+		Attribute{entra.ClaimSurname, one(u.Surname)},
+		Attribute{entra.ClaimEmail, one(u.Mail)},
+		Attribute{entra.ClaimName, one(u.UserPrincipalName)},
 	)
 	return append(list, o.Attributes...)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -550,7 +551,7 @@ func (a *API) removePassword(c *call, app tenant.App) {
 	var keyID string
 	if present, ok := c.field(m, "keyId", &keyID); !ok {
 		return
-	} else if !present || !tenant.IsGUID(strings.ToLower(keyID)) {
+	} else if !present || !entra.IsGUID(strings.ToLower(keyID)) {
 		c.badRequest("The parameter 'keyId' is required and must be a GUID.")
 		return
 	}
@@ -848,7 +849,7 @@ func (a *API) instantiate(c *call, templateID string) {
 		c.badRequest("The parameter 'displayName' is required.")
 		return
 	}
-	spID, err := tenant.NewGUID(rand.Reader)
+	spID, err := entra.NewGUID(rand.Reader)
 	if err != nil {
 		c.fail(http.StatusInternalServerError, "generalException", "The harness could not make an ID.")
 		return

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -116,7 +117,7 @@ func (a *API) assign(c *call, app tenant.App, typ entityType) {
 		if !ok {
 			return
 		}
-		if !present || !tenant.IsGUID(strings.ToLower(*f.dst)) {
+		if !present || !entra.IsGUID(strings.ToLower(*f.dst)) {
 			c.badRequest(fmt.Sprintf("Property '%s' is required and must be a GUID.", f.name))
 			return
 		}

@@ -60,6 +60,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -183,7 +184,7 @@ type call struct {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
-	reqID, _ := tenant.NewGUID(rand.Reader)
+	reqID, _ := entra.NewGUID(rand.Reader)
 	// Until routed, the log names the entity set alone: never an ID or a UPN.
 	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/")
 	first, _, _ = strings.Cut(first, "(")
@@ -222,7 +223,7 @@ func (c *call) authenticate() bool {
 		return false
 	}
 	switch strings.TrimSuffix(at.Audience, "/") {
-	case idp.GraphResource, idp.GraphAppID:
+	case entra.GraphBase, entra.GraphAppID:
 	default:
 		c.unauthorized("Access token validation failure. Invalid audience: the token is for " + at.Audience + ", not Microsoft Graph.")
 		return false
@@ -236,7 +237,7 @@ func (c *call) authenticate() bool {
 }
 
 func (c *call) unauthorized(msg string) {
-	c.w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="`+idp.GraphAppID+`"`)
+	c.w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+entra.LoginBase+`/common/oauth2/authorize", client_id="`+entra.GraphAppID+`"`)
 	c.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
 }
 

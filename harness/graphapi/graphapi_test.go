@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -62,7 +63,7 @@ func TestApplicationLifecycle(t *testing.T) {
 	made := e.must(e.do("POST", "/applications", map[string]any{"displayName": "Acme SSO", "signInAudience": "AzureADMyOrg",
 		"web": map[string]any{"redirectUris": []string{"https://acme.example/callback"}}}), 201, "POST /applications")
 	id, appID := made.str("id"), made.str("appId")
-	if !tenant.IsGUID(id) || !tenant.IsGUID(appID) || id == appID {
+	if !entra.IsGUID(id) || !entra.IsGUID(appID) || id == appID {
 		t.Fatalf("created app id %q appId %q, want two different GUIDs", id, appID)
 	}
 	if made.str("@odata.context") != ctxBase+"applications/$entity" || made.header.Get("Location") != e.srv.BaseURL+"/v1.0/applications/"+id {
@@ -101,7 +102,7 @@ func TestApplicationLifecycle(t *testing.T) {
 	pw := e.must(e.do("POST", "/applications/"+id+"/addPassword", map[string]any{
 		"passwordCredential": map[string]any{"displayName": "wizard"}}), 200, "addPassword")
 	secret, keyID := pw.str("secretText"), pw.str("keyId")
-	if !tenant.LooksLikeSecretValue(secret) || !tenant.IsGUID(keyID) || pw.str("hint") != secret[:3] ||
+	if !entra.LooksLikeSecretValue(secret) || !entra.IsGUID(keyID) || pw.str("hint") != secret[:3] ||
 		pw.str("displayName") != "wizard" || pw.str("@odata.context") != ctxBase+"microsoft.graph.passwordCredential" {
 		t.Fatalf("addPassword = %s", pw.raw)
 	}
@@ -121,7 +122,7 @@ func TestApplicationLifecycle(t *testing.T) {
 		t.Errorf("client_credentials before the service principal = %d %v, want AADSTS7000229", r.status, r.body)
 	}
 	sp := e.must(e.do("POST", "/servicePrincipals", map[string]any{"appId": appID}), 201, "POST /servicePrincipals")
-	if sp.str("appId") != appID || !tenant.IsGUID(sp.str("id")) || sp.str("@odata.context") != ctxBase+"servicePrincipals/$entity" ||
+	if sp.str("appId") != appID || !entra.IsGUID(sp.str("id")) || sp.str("@odata.context") != ctxBase+"servicePrincipals/$entity" ||
 		sp.header.Get("Location") != e.srv.BaseURL+"/v1.0/servicePrincipals/"+sp.str("id") {
 		t.Errorf("created service principal = %s", sp.raw)
 	}

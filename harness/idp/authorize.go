@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -166,8 +167,8 @@ func (p *IdP) clientAndRedirect(r *http.Request, clientID, redirectURI string, h
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !entra.IsGUID(strings.ToLower(clientID)) {
+			return nil, aad(700038, clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -176,7 +177,7 @@ func (p *IdP) clientAndRedirect(r *http.Request, clientID, redirectURI string, h
 	}
 	if !hasRedirect {
 		if len(app.RedirectURIs) != 1 {
-			return nil, errInvalidRequest(900971, "No reply address provided.")
+			return nil, aad(900971)
 		}
 		redirectURI = app.RedirectURIs[0]
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -126,7 +127,7 @@ func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appid
 	now = f.tokenTime(now)
 	subjectApp := s.resourceApp
 	if s.graph {
-		subjectApp = GraphAppID
+		subjectApp = entra.GraphAppID
 	}
 	c := claims{
 		"aud":             s.resource,

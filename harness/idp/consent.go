@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -20,7 +21,7 @@ func (p *IdP) adminConsent(w http.ResponseWriter, r *http.Request) {
 	req.state = q.Get("state")
 	req.scope = q.Get("scope")
 	if req.scope == "" {
-		req.scope = GraphResource + "/.default"
+		req.scope = entra.GraphBase + "/.default"
 	}
 	if sess := p.sessionOf(r); sess != nil && q.Get("prompt") != "login" {
 		p.complete(w, r, req, sess.userID)

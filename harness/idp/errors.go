@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -53,7 +54,7 @@ func (p *IdP) errorBody(r *http.Request, e *aadError) errorBody {
 // correlationID echoes the client's client-request-id, as Entra does, when it is a
 // GUID; otherwise a new one.
 func correlationID(r *http.Request) string {
-	if id := r.Header.Get("client-request-id"); tenant.IsGUID(id) {
+	if id := r.Header.Get("client-request-id"); entra.IsGUID(id) {
 		return id
 	}
 	return guid()
@@ -121,96 +122,64 @@ func (p *IdP) redirectError(w http.ResponseWriter, r *http.Request, req *authReq
 	p.respond(w, r, req, v)
 }
 
-// errorInfo is the page error_uri points to: the code and what it means.
+// errorInfo is the page error_uri points to: the code and what it means, from Entra's
+// catalogue.
 func (p *IdP) errorInfo(w http.ResponseWriter, r *http.Request) {
 	code, _ := strconv.Atoi(r.URL.Query().Get("code"))
-	msg, ok := errorSummaries[code]
+	a, ok := entra.Lookup(code)
+	msg := a.Meaning
 	if !ok {
-		msg = "The harness does not emit this code."
+		msg = "The harness knows no explanation for this code."
 	}
 	renderPage(w, http.StatusOK, pageData{Title: fmt.Sprintf("Error code AADSTS%d", code), Message: msg})
 }
 
-// errorSummaries are the one-line meanings shown at error_uri.
-var errorSummaries = map[int]string{
-	90002:   "The tenant named in the URL was not found.",
-	700016:  "The application was not found in the directory.",
-	50011:   "The redirect URI does not match the redirect URIs registered for the application.",
-	500113:  "No reply address is registered for the application.",
-	50105:   "The signed-in user is not assigned to the application.",
-	65001:   "The user or administrator has not consented to the application.",
-	50020:   "The user account does not exist in the tenant.",
-	50034:   "The user account does not exist in the directory.",
-	50126:   "Invalid username or password.",
-	50058:   "A silent sign-in request was sent but no user is signed in.",
-	54005:   "The authorization code was already redeemed.",
-	70003:   "The app requested an unsupported grant type.",
-	7000215: "Invalid client secret provided.",
-	7000222: "The client secret keys of the app are expired.",
-	7000218: "The request must contain client_secret or client_assertion.",
-	750054:  "The SAML request is missing from the HTTP-Redirect query or the HTTP-POST form.",
-	75005:   "The SAML request is invalid.",
-	7500529: "The SAML request's ID starts with a digit, which xs:ID forbids.",
-	75011:   "The authentication method does not match the RequestedAuthnContext of the SAML request.",
-	75016:   "The NameIDPolicy Format of the SAML request is not supported.",
-	76021:   "The application requires signed SAML requests and the request is not (validly) signed.",
-	76026:   "The IssueInstant of the SAML request is expired.",
-	501241:  "The attribute chosen as the Name ID source is empty for the user.",
+// aad is the error Entra answers with code, in its words from the catalogue, the names
+// it fills in given in the order of the text.
+func aad(code int, names ...any) *aadError {
+	a, ok := entra.Lookup(code)
+	if !ok || a.Text == "" {
+		// A programming error: every code the harness emits by name is catalogued.
+		panic(fmt.Sprintf("idp: AADSTS%d has no text in the catalogue", code))
+	}
+	return &aadError{a.Status, a.Error, code, a.Message(names...)}
 }
 
 // Errors Entra gives, in its words. Each constructor fills in the details Entra names.
 
-func errTenantNotFound(t string) *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.", t)}
-}
+func errTenantNotFound(t string) *aadError { return aad(90002, t) }
 
 func errAppNotFound(status int, clientID, directory string) *aadError {
-	return &aadError{status, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, directory)}
+	e := aad(700016, clientID, directory)
+	e.status = status
+	return e
 }
 
-func errRedirectMismatch(uri, appID string) *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_request", 50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", uri, appID)}
-}
+func errRedirectMismatch(uri, appID string) *aadError { return aad(50011, uri, appID) }
 
-func errNoReplyAddress() *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_request", 500113, "No reply address is registered for the application."}
-}
+func errNoReplyAddress() *aadError { return aad(500113) }
 
-func errMissingParam(name string) *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_request", 900144, fmt.Sprintf("The request body must contain the following parameter: '%s'.", name)}
-}
+func errMissingParam(name string) *aadError { return aad(900144, name) }
 
 func errNotAssigned(app *tenant.App, upn string) *aadError {
-	return &aadError{http.StatusBadRequest, "access_denied", 50105, fmt.Sprintf("Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.", app.DisplayName, app.AppID, upn)}
+	return aad(50105, app.DisplayName, app.AppID, upn)
 }
 
 func errConsentRequired(app *tenant.App) *aadError {
-	return &aadError{http.StatusBadRequest, "consent_required", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", app.AppID, app.DisplayName)}
+	return aad(65001, app.AppID, app.DisplayName)
 }
 
-func errLoginRequired() *aadError {
-	return &aadError{http.StatusBadRequest, "login_required", 50058, "A silent sign-in request was sent but no user is signed in."}
-}
+func errLoginRequired() *aadError { return aad(50058) }
 
-func errCodeRedeemed() *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."}
-}
+func errCodeRedeemed() *aadError { return aad(54005) }
 
-func errUnsupportedGrant(g string) *aadError {
-	return &aadError{http.StatusBadRequest, "unsupported_grant_type", 70003, fmt.Sprintf("The app requested an unsupported grant type '%s'.", g)}
-}
+func errUnsupportedGrant(g string) *aadError { return aad(70003, g) }
 
-func errBadSecret(appID string) *aadError {
-	return &aadError{http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", appID)}
-}
+func errBadSecret(appID string) *aadError { return aad(7000215, appID) }
 
-func errSecretExpired(appID string) *aadError {
-	return &aadError{http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", appID)}
-}
+func errSecretExpired(appID string) *aadError { return aad(7000222, appID) }
 
-func errSecretMissing() *aadError {
-	return &aadError{http.StatusUnauthorized, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
-}
+func errSecretMissing() *aadError { return aad(7000218) }
 
 func errInvalidGrant(code int, msg string) *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_grant", code, msg}

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -213,7 +214,7 @@ func randomID(n int) string {
 
 // guid returns a random GUID, as Entra's trace and correlation IDs.
 func guid() string {
-	id, _ := tenant.NewGUID(rand.Reader) // crypto/rand never fails
+	id, _ := entra.NewGUID(rand.Reader) // crypto/rand never fails
 	return id
 }
 

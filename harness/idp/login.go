@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -71,13 +72,11 @@ func (p *IdP) showLogin(w http.ResponseWriter, r *http.Request, req *authRequest
 	p.showLoginHint(w, r, req, "", errLine, status)
 }
 
-// loginHints are the sentences Entra's login page shows a person for each refusal.
-var loginHints = map[int]string{
-	50126:  "Your account or password is incorrect. If you don't remember your password, ask your administrator to reset it.",
-	50034:  "We couldn't find an account with that username. Try another, or check the spelling.",
-	50020:  "This account does not exist in this organization. Ask the administrator to invite it as a guest, or sign in with another account.",
-	50057:  "Your account has been disabled. Contact your administrator.",
-	900144: "Enter your email, phone, or Skype name.",
+// hintFor is the sentence Entra's login page shows a person for a refusal, from the
+// catalogue.
+func hintFor(code int) string {
+	a, _ := entra.Lookup(code)
+	return a.Hint
 }
 
 func (p *IdP) showLoginHint(w http.ResponseWriter, r *http.Request, req *authRequest, hint, errLine string, status int) {
@@ -123,7 +122,7 @@ func (p *IdP) tenantName() string {
 func (p *IdP) loginFailure(w http.ResponseWriter, r *http.Request, req *authRequest, e *aadError) {
 	p.log.Info("refused", "endpoint", r.URL.Path, "aadsts", e.code, "error", e.err, "delivery", "login page")
 	b := p.errorBody(r, e)
-	p.showLoginHint(w, r, req, loginHints[e.code], fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+	p.showLoginHint(w, r, req, hintFor(e.code), fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
 		e.code, e.msg, b.TraceID, b.CorrelationID, b.Timestamp), http.StatusOK)
 }
 
@@ -165,11 +164,11 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Disabled {
-		p.loginFailure(w, r, req, &aadError{http.StatusBadRequest, "invalid_grant", 50057, "The user account is disabled."})
+		p.loginFailure(w, r, req, aad(50057))
 		return
 	}
 	if !tenant.CheckPassword(u, password) {
-		p.loginFailure(w, r, req, &aadError{http.StatusBadRequest, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."})
+		p.loginFailure(w, r, req, aad(50126))
 		return
 	}
 	p.newSession(w, u.ID)
@@ -187,14 +186,14 @@ func (p *IdP) unknownAccount(login string, req *authRequest) *aadError {
 	domain = strings.ToLower(domain)
 	for _, d := range p.store.Domains() {
 		if d.Name == domain {
-			return &aadError{http.StatusBadRequest, "invalid_grant", 50034, fmt.Sprintf("The user account %s does not exist in the %s directory. To sign into this application, the account must be added to the directory.", login, p.store.TenantID())}
+			return aad(50034, login, p.store.TenantID())
 		}
 	}
-	idp := "https://sts.windows.net/" + tenant.MSATenantID + "/"
+	idp := entra.STSIssuer(entra.MSATenantID)
 	if domain != "" && !consumerDomain(domain) {
 		idp = domain
 	}
-	return &aadError{http.StatusBadRequest, "invalid_grant", 50020, fmt.Sprintf("User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.", login, idp, p.directoryName(), req.clientID, req.app.DisplayName)}
+	return aad(50020, login, idp, p.directoryName(), req.clientID, req.app.DisplayName)
 }
 
 func consumerDomain(d string) bool {

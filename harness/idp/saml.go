@@ -239,7 +239,7 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 		}
 	}
 	if t, err := time.Parse(time.RFC3339Nano, instant); err != nil {
-		p.samlStatus(w, r, req, entrasaml.StatusRequester, "", errSAMLInvalidCode(75005, fmt.Sprintf("The IssueInstant '%s' is not an xs:dateTime.", instant)))
+		p.samlStatus(w, r, req, entrasaml.StatusRequester, "", errSAMLInvalid(fmt.Sprintf("The IssueInstant '%s' is not an xs:dateTime.", instant)))
 		return
 	} else if age := p.now().Sub(t); age > samlRequestMaxAge {
 		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errSAMLRequestExpired(t, age))
@@ -247,7 +247,7 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 	}
 	if childNS(root, entrasaml.NSAssertion, "Subject") != nil {
 		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestUnsupported,
-			errSAMLInvalidCode(75005, "The AuthnRequest carries a Subject element, which Entra does not support: leave the Subject out and let the user sign in."))
+			errSAMLInvalid("The AuthnRequest carries a Subject element, which Entra does not support: leave the Subject out and let the user sign in."))
 		return
 	}
 	if pol := childNS(root, entrasaml.NSProtocol, "NameIDPolicy"); pol != nil {
@@ -323,7 +323,7 @@ func (p *IdP) samlFinish(w http.ResponseWriter, r *http.Request, req *samlAuthn,
 	}
 	if err != nil {
 		p.log.Error("saml response", "client_id", req.app.AppID, "error", err)
-		p.errorPage(w, r, &aadError{status: http.StatusInternalServerError, err: "server_error", code: 90033, msg: "A transient error has occurred while signing the SAML response. Please try again."})
+		p.errorPage(w, r, aad(90033))
 		return
 	}
 	p.postToACS(w, req, xml)
@@ -412,8 +412,7 @@ func (p *IdP) samlNameID(app *tenant.App, u *tenant.User, requested string, f sa
 			value = ""
 		}
 		if value == "" {
-			return "", "", &aadError{http.StatusBadRequest, "invalid_request", 501241, fmt.Sprintf(
-				"The attribute user.mail, the source of the Name ID (Unique User Identifier) of the application '%s', is empty for the user '%s'.", app.AppID, u.UPN)}
+			return "", "", aad(501241, "user.mail", app.AppID, u.UPN)
 		}
 	case tenant.NameIDObjectID:
 		value, format = u.ID, entrasaml.NameIDUnspecified

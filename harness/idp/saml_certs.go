@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -28,7 +29,7 @@ func (p *IdP) CreateSAMLSigningCert(appID, displayName string, end time.Time) (t
 	if err != nil {
 		return tenant.SigningCert{}, nil, err
 	}
-	keyID, err := tenant.NewGUID(rand.Reader)
+	keyID, err := entra.NewGUID(rand.Reader)
 	if err != nil {
 		return tenant.SigningCert{}, nil, err
 	}

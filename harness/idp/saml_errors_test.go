@@ -15,6 +15,7 @@ import (
 	"github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -83,7 +84,7 @@ func wantStatus(t testing.TB, p page, requestID, relay string, code int, status,
 	if rep.InResponseTo != requestID {
 		t.Errorf("InResponseTo %q, want %q", rep.InResponseTo, requestID)
 	}
-	if rep.Issuer != entrasaml.Issuer(tenant.DemoTenantID) {
+	if rep.Issuer != entra.STSIssuer(tenant.DemoTenantID) {
 		t.Errorf("Issuer %q", rep.Issuer)
 	}
 	if !rep.Has(inspect.CodeStatusError) {

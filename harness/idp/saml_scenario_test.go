@@ -11,6 +11,7 @@ import (
 
 	"github.com/crewjam/saml"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/idp"
@@ -95,18 +96,18 @@ func TestSAMLScenarios(t *testing.T) {
 		{scenario: idp.ScenarioUnsigned, finding: inspect.CodeSignatureAbsent, spFails: true},
 		{scenario: idp.ScenarioGroupsOverage, finding: inspect.CodeGroupsOverage,
 			check: func(t *testing.T, a acsPost, rep *inspect.Report, md []byte) {
-				if claimValues(rep, entrasaml.AttrGroups) != nil || len(claimValues(rep, entrasaml.AttrGroupsLink)) != 1 {
-					t.Errorf("groups %v, groups.link %v; want only the link", claimValues(rep, entrasaml.AttrGroups), claimValues(rep, entrasaml.AttrGroupsLink))
+				if claimValues(rep, entra.ClaimGroups) != nil || len(claimValues(rep, entra.ClaimGroupsLink)) != 1 {
+					t.Errorf("groups %v, groups.link %v; want only the link", claimValues(rep, entra.ClaimGroups), claimValues(rep, entra.ClaimGroupsLink))
 				}
 			}},
 		{scenario: idp.ScenarioNoEmail, nameID: tenant.NameIDObjectID, finding: inspect.CodeEmailMissing,
 			check: func(t *testing.T, a acsPost, rep *inspect.Report, md []byte) {
-				if v := claimValues(rep, entrasaml.AttrEmail); v != nil {
+				if v := claimValues(rep, entra.ClaimEmail); v != nil {
 					t.Errorf("emailaddress = %v, want none", v)
 				}
 			}},
 		{scenario: idp.ScenarioGuestUser, check: func(t *testing.T, a acsPost, rep *inspect.Report, md []byte) {
-			if v := claimValues(rep, entrasaml.AttrIdentityProvider); !slices.Equal(v, []string{"live.com"}) {
+			if v := claimValues(rep, entra.ClaimIdentityProvider); !slices.Equal(v, []string{"live.com"}) {
 				t.Errorf("identityprovider = %v, want [live.com] for a personal-account guest", v)
 			}
 		}},
@@ -161,7 +162,7 @@ func TestSAMLTenantCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := srv.Store.UserByUPN(carol)
-	if got, want := attrValues(as, entrasaml.AttrIdentityProvider), u.IdentityProvider(); !slices.Equal(got, []string{want}) {
+	if got, want := attrValues(as, entra.ClaimIdentityProvider), u.IdentityProvider(); !slices.Equal(got, []string{want}) {
 		t.Errorf("carol's identityprovider = %v, want [%s]", got, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/crewjam/saml"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -64,13 +65,13 @@ func TestSAMLLoginEverySigningOption(t *testing.T) {
 						if got := as.Subject.NameID.Value; got != alice {
 							t.Errorf("NameID = %q, want %q", got, alice)
 						}
-						if got := as.Issuer.Value; got != entrasaml.Issuer(tenant.DemoTenantID) {
-							t.Errorf("Issuer = %q, want Entra's %q", got, entrasaml.Issuer(tenant.DemoTenantID))
+						if got := as.Issuer.Value; got != entra.STSIssuer(tenant.DemoTenantID) {
+							t.Errorf("Issuer = %q, want Entra's %q", got, entra.STSIssuer(tenant.DemoTenantID))
 						}
-						if got := attrValues(as, entrasaml.AttrEmail); !slices.Equal(got, []string{alice}) {
+						if got := attrValues(as, entra.ClaimEmail); !slices.Equal(got, []string{alice}) {
 							t.Errorf("emailaddress = %v, want [%s]", got, alice)
 						}
-						if got := attrValues(as, entrasaml.AttrGroups); len(got) == 0 {
+						if got := attrValues(as, entra.ClaimGroups); len(got) == 0 {
 							t.Error("no groups claim, want alice's security groups (group_claims security)")
 						}
 						resp, assertion := signedParts(t, a.xml)
@@ -134,7 +135,7 @@ func TestSAMLFederationMetadata(t *testing.T) {
 	if err := xml.Unmarshal(bytes.TrimPrefix(md, []byte("\xef\xbb\xbf")), &ed); err != nil {
 		t.Fatal(err)
 	}
-	if want := entrasaml.Issuer(tenant.DemoTenantID); ed.EntityID != want {
+	if want := entra.STSIssuer(tenant.DemoTenantID); ed.EntityID != want {
 		t.Errorf("entityID = %q, want %q", ed.EntityID, want)
 	}
 	ep := srv.BaseURL + "/" + tenant.DemoTenantID + "/saml2"
@@ -170,7 +171,7 @@ func TestSAMLFederationMetadata(t *testing.T) {
 	b := newBrowser(t, srv)
 	// The tenant document, by verified domain, lists the tenant's keys, not the app's.
 	p := b.get(srv.BaseURL + "/" + tenant.DemoDomain + "/federationmetadata/2007-06/federationmetadata.xml")
-	if p.status != http.StatusOK || strings.HasPrefix(p.body, "\xef\xbb\xbf") || !strings.Contains(p.body, `entityID="`+entrasaml.Issuer(tenant.DemoTenantID)+`"`) {
+	if p.status != http.StatusOK || strings.HasPrefix(p.body, "\xef\xbb\xbf") || !strings.Contains(p.body, `entityID="`+entra.STSIssuer(tenant.DemoTenantID)+`"`) {
 		t.Errorf("tenant metadata: %d %.200s", p.status, p.body)
 	}
 	if p := b.get(srv.BaseURL + "/nosuch.example/federationmetadata/2007-06/federationmetadata.xml"); !strings.Contains(p.body, "AADSTS90002") {
@@ -313,7 +314,7 @@ func TestSAMLByDomain(t *testing.T) {
 		if err != nil {
 			t.Fatalf("post=%v: %v", post, err)
 		}
-		if as.Issuer.Value != entrasaml.Issuer(tenant.DemoTenantID) {
+		if as.Issuer.Value != entra.STSIssuer(tenant.DemoTenantID) {
 			t.Errorf("Issuer %q, want the tenant ID's whatever segment was used", as.Issuer.Value)
 		}
 	}

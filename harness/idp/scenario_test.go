@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -64,7 +65,7 @@ func TestClaimScenarios(t *testing.T) {
 
 	setScenarios(t, srv, tenant.DemoAppID, "guest-user")
 	c = jwtClaims(t, tokensFor(t, srv, "alice@contoso.example", "Demo.Alice.2026", "openid profile")["id_token"].(string))
-	if c["idp"] != "https://sts.windows.net/"+tenant.MSATenantID+"/" || c["email"] != alice.Mail || c["preferred_username"] != alice.Mail {
+	if c["idp"] != entra.STSIssuer(entra.MSATenantID) || c["email"] != alice.Mail || c["preferred_username"] != alice.Mail {
 		t.Errorf("guest-user: %v", c)
 	}
 

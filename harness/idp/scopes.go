@@ -1,17 +1,11 @@
 package idp
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
-)
-
-// Microsoft Graph as a resource.
-const (
-	GraphResource = "https://graph.microsoft.com"
-	GraphAppID    = "00000003-0000-0000-c000-000000000000"
 )
 
 // scopeSet is a parsed scope parameter: the OpenID Connect scopes and the one resource
@@ -47,12 +41,12 @@ func (p *IdP) parseScopes(scope string, appOnly bool) (*scopeSet, *aadError) {
 			s.offline = true
 			continue
 		}
-		resource, name := GraphResource, sc
+		resource, name := entra.GraphBase, sc
 		if i := strings.LastIndex(sc, "/"); i >= 0 {
 			resource, name = sc[:i], sc[i+1:]
 		}
 		if name == "" || resource == "" {
-			return nil, errInvalidScope(70011, fmt.Sprintf("The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc))
+			return nil, aad(70011, sc)
 		}
 		if s.resource != "" && !sameResource(s.resource, resource) {
 			return nil, errInvalidScope(28000, "Provided value for the input parameter scope is not valid because it contains more than one resource. Scope "+scope+" is not valid.")
@@ -66,21 +60,21 @@ func (p *IdP) parseScopes(scope string, appOnly bool) (*scopeSet, *aadError) {
 		// The OpenID Connect scopes are ignored, as Entra ignores them: MSAL adds openid,
 		// profile and offline_access to every request, client credentials included.
 		if s.resource == "" || len(s.names) != 1 || s.names[0] != ".default" {
-			return nil, errInvalidScope(1002012, fmt.Sprintf("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
+			return nil, aad(1002012, scope)
 		}
 	}
 	if s.resource == "" {
 		// An OpenID-only request still yields an access token, for Graph's userinfo.
-		s.resource, s.names = GraphResource, []string{"User.Read"}
+		s.resource, s.names = entra.GraphBase, []string{"User.Read"}
 	}
 	switch strings.ToLower(strings.TrimSuffix(s.resource, "/")) {
-	case GraphResource, GraphAppID, "https://graph.microsoft.com/v1.0":
+	case entra.GraphBase, entra.GraphAppID, entra.GraphV1:
 		s.graph = true
 		return s, nil
 	}
 	app, ok := p.resourceApp(s.resource)
 	if !ok {
-		return nil, &aadError{400, "invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", s.resource, p.directoryName())}
+		return nil, aad(500011, s.resource, p.directoryName())
 	}
 	s.resourceApp = app.AppID
 	return s, nil

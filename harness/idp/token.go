@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -107,8 +108,8 @@ func (p *IdP) authenticate(r *http.Request, requireSecret, confidential bool) (*
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !entra.IsGUID(strings.ToLower(clientID)) {
+			return nil, aad(700038, clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -320,7 +321,7 @@ func (p *IdP) clientCredentials(w http.ResponseWriter, r *http.Request, cl *clie
 		return
 	}
 	if cl.app.ServicePrincipalID == "" {
-		p.writeJSONError(w, r, &aadError{http.StatusBadRequest, "invalid_client", 7000229, fmt.Sprintf("The client application %s is missing service principal in the tenant %s.", cl.app.AppID, p.store.TenantID())})
+		p.writeJSONError(w, r, aad(7000229, cl.app.AppID, p.store.TenantID()))
 		return
 	}
 	now := p.now()

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // AccessToken is what VerifyAccessToken read from a token the harness issued.
@@ -132,7 +134,7 @@ func (p *IdP) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at, err := p.VerifyAccessToken(strings.TrimSpace(tok))
-	if err == nil && at.Audience != GraphResource && at.Audience != GraphAppID {
+	if err == nil && at.Audience != entra.GraphBase && at.Audience != entra.GraphAppID {
 		err = &TokenError{"the audience is not Microsoft Graph"}
 	}
 	if err == nil && at.UserID == "" {
@@ -153,7 +155,7 @@ func (p *IdP) userinfo(w http.ResponseWriter, r *http.Request) {
 		"name":        u.DisplayName,
 		"family_name": u.Surname,
 		"given_name":  u.GivenName,
-		"picture":     GraphResource + "/v1.0/me/photo/$value",
+		"picture":     entra.GraphBase + "/v1.0/me/photo/$value",
 	}
 	if u.Mail != "" && !p.faultsFor(at.AppID).noEmail {
 		info["email"] = u.Mail

@@ -21,11 +21,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Bounds of one play: a sign-in takes three or four pages, consent one more.
@@ -59,26 +59,16 @@ type Page struct {
 	delivered int
 }
 
-var aadstsRe = regexp.MustCompile(`AADSTS(\d{4,7})`)
-
-func aadstsIn(s string) int {
-	if m := aadstsRe.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
 // AADSTS returns the Entra error code the sign-in ended with, or 0: the code shown on
 // the page (Entra's error page, or the login page after a refused password), else the
 // one in the URL's error_description (an OIDC error redirected to the callback), else
 // one in an answer the browser posted to the SP on its way here (a SAML error status).
 func (p Page) AADSTS() int {
-	if n := aadstsIn(p.Body); n != 0 {
+	if n := entra.CodeIn(p.Body); n != 0 {
 		return n
 	}
 	if u, err := url.Parse(p.URL); err == nil {
-		if n := aadstsIn(u.Query().Get("error_description")); n != 0 {
+		if n := entra.CodeIn(u.Query().Get("error_description")); n != 0 {
 			return n
 		}
 	}
@@ -207,12 +197,12 @@ func refused(p Page) error {
 
 // carriedCode is an AADSTS code in an answer posted on to the SP.
 func carriedCode(v url.Values) int {
-	if n := aadstsIn(v.Get("error_description")); n != 0 {
+	if n := entra.CodeIn(v.Get("error_description")); n != 0 {
 		return n
 	}
 	if s := v.Get("SAMLResponse"); s != "" {
 		if xml, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s)); err == nil {
-			return aadstsIn(string(xml))
+			return entra.CodeIn(string(xml))
 		}
 	}
 	return 0

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Access is the outcome of Entra's assignment check for a user signing in to an app.
@@ -227,10 +229,6 @@ func pairwiseSub(key []byte, userID, appID string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// MSATenantID is the tenant of personal Microsoft accounts, the home of a guest with no
-// HomeTenantID.
-const MSATenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
-
 // IdentityProvider returns the `idp` claim for the user: the issuer of the guest's home
 // tenant (a personal Microsoft account's when HomeTenantID is empty), or "" for a member,
 // who has none.
@@ -240,7 +238,7 @@ func (u *User) IdentityProvider() string {
 	}
 	home := u.HomeTenantID
 	if home == "" {
-		home = MSATenantID
+		home = entra.MSATenantID
 	}
-	return "https://sts.windows.net/" + home + "/"
+	return entra.STSIssuer(home)
 }

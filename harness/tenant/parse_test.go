@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -302,7 +303,7 @@ func TestParseRefusals(t *testing.T) {
 func TestParseCompletes(t *testing.T) {
 	tn := parseBase(t)
 	guest := tn.Users[2]
-	if !tenant.IsGUID(guest.ID) {
+	if !entra.IsGUID(guest.ID) {
 		t.Errorf("guest ID = %q, want a generated GUID", guest.ID)
 	}
 	if guest.DisplayName != "guest_fabrikam.com#EXT#" {
@@ -315,7 +316,7 @@ func TestParseCompletes(t *testing.T) {
 		t.Errorf("group type = %q, want %q", tn.Groups[0].Type, tenant.GroupSecurity)
 	}
 	for i, a := range tn.Apps {
-		if !tenant.IsGUID(a.ObjectID) || !tenant.IsGUID(a.ServicePrincipalID) {
+		if !entra.IsGUID(a.ObjectID) || !entra.IsGUID(a.ServicePrincipalID) {
 			t.Errorf("apps[%d] object %q, service principal %q, want generated GUIDs", i, a.ObjectID, a.ServicePrincipalID)
 		}
 		if a.SAML.Sign != "assertion" || a.SAML.Algorithm != "sha256" || a.SAML.NameID != "upn" || a.GroupClaims != "none" || a.SignInAudience != "AzureADMyOrg" {

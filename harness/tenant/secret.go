@@ -5,22 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
-
-// secretAlphabet is the character set of Entra client secret values: letters, digits and
-// the four URL-unreserved punctuation marks.
-const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
-
-// secretMarker sits after the first three characters of every current Entra secret value;
-// Microsoft's credential scanners key on it.
-const secretMarker = "8Q~"
-
-// secretValueRE is the shape of a secret value: 3 characters, a version digit (8 today,
-// 7 in older secrets), "Q~", 34 characters: 40 in all.
-var secretValueRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{3}[78]Q~[A-Za-z0-9._~-]{34}$`)
 
 // NewSecret mints a client secret as addPassword does: a 40-character value (three
 // random characters, "8Q~", 34 more from [A-Za-z0-9._~-]), a random GUID as its key ID
@@ -30,7 +19,7 @@ func NewSecret(rnd io.Reader, now time.Time, lifetime time.Duration) (Secret, er
 	if lifetime <= 0 {
 		return Secret{}, fmt.Errorf("new secret: lifetime %v is not positive", lifetime)
 	}
-	keyID, err := NewGUID(rnd)
+	keyID, err := entra.NewGUID(rnd)
 	if err != nil {
 		return Secret{}, fmt.Errorf("new secret: %w", err)
 	}
@@ -42,15 +31,15 @@ func NewSecret(rnd io.Reader, now time.Time, lifetime time.Duration) (Secret, er
 	if err != nil {
 		return Secret{}, fmt.Errorf("new secret: %w", err)
 	}
-	value := head + secretMarker + tail
+	value := head + entra.SecretMarker + tail
 	start := now.UTC().Truncate(time.Second)
 	return Secret{KeyID: keyID, Value: value, Hint: hintOf(value), Start: start, End: start.Add(lifetime)}, nil
 }
 
-// randomChars draws n characters uniformly from secretAlphabet, rejecting the bytes that
+// randomChars draws n characters uniformly from entra.SecretAlphabet, rejecting the bytes that
 // would bias the choice.
 func randomChars(rnd io.Reader, n int) (string, error) {
-	const limit = 256 - 256%len(secretAlphabet)
+	const limit = 256 - 256%len(entra.SecretAlphabet)
 	out := make([]byte, 0, n)
 	var buf [64]byte
 	for len(out) < n {
@@ -59,7 +48,7 @@ func randomChars(rnd io.Reader, n int) (string, error) {
 		}
 		for _, b := range buf {
 			if int(b) < limit && len(out) < n {
-				out = append(out, secretAlphabet[int(b)%len(secretAlphabet)])
+				out = append(out, entra.SecretAlphabet[int(b)%len(entra.SecretAlphabet)])
 			}
 		}
 	}
@@ -72,18 +61,6 @@ func hintOf(value string) string {
 		return value
 	}
 	return value[:3]
-}
-
-// LooksLikeSecretValue reports whether s (surrounding space ignored) has the shape of an
-// Entra client secret value.
-func LooksLikeSecretValue(s string) bool {
-	return secretValueRE.MatchString(strings.TrimSpace(s))
-}
-
-// LooksLikeSecretID reports whether s (surrounding space ignored) has the shape of a
-// secret's key ID, the "Secret ID" column that admins paste by mistake: a GUID.
-func LooksLikeSecretID(s string) bool {
-	return IsGUID(strings.TrimSpace(s))
 }
 
 // SecretResult is the outcome of presenting a client secret.
@@ -158,7 +135,7 @@ func CheckSecret(secrets []Secret, value string, now time.Time) SecretCheck {
 	}
 	trimmed := strings.TrimSpace(value)
 	for _, s := range secrets {
-		if sameGUID(s.KeyID, trimmed) {
+		if entra.SameGUID(s.KeyID, trimmed) {
 			return SecretCheck{Result: SecretIsKeyID, KeyID: s.KeyID}
 		}
 	}

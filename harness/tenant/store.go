@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // ErrExists is wrapped by Store methods asked to create what is already there.
@@ -138,7 +140,7 @@ func (s *Store) Resolves(tenantOrDomain string) bool {
 	switch x := strings.ToLower(tenantOrDomain); {
 	case x == "organizations" || x == "common":
 		return true
-	case IsGUID(x):
+	case entra.IsGUID(x):
 		return x == v.t.TenantID
 	default:
 		d := v.domains[x]
@@ -261,10 +263,10 @@ func (s *Store) AppByIdentifierURI(uri string) (App, bool) {
 	return appCopy(s.view().identifiers[uri])
 }
 
-// MatchRedirectURI matches requested against the app's redirect URIs; see the package
-// function MatchRedirectURI.
+// MatchRedirectURI matches requested against the app's redirect URIs as Entra does
+// (entra.MatchRedirectURI).
 func (a *App) MatchRedirectURI(requested string) (string, bool) {
-	return MatchRedirectURI(a.RedirectURIs, requested)
+	return entra.MatchRedirectURI(a.RedirectURIs, requested)
 }
 
 func (v *view) app(appID string) (*App, error) {
@@ -385,7 +387,7 @@ func (s *Store) UpdateApp(appID string, change func(a *App) error) (App, error) 
 
 func findApp(t *Tenant, appID string) (*App, error) {
 	for i := range t.Apps {
-		if sameGUID(t.Apps[i].AppID, appID) {
+		if entra.SameGUID(t.Apps[i].AppID, appID) {
 			return &t.Apps[i], nil
 		}
 	}
@@ -429,7 +431,7 @@ func (s *Store) DeleteApp(appID string) error {
 func (s *Store) EnsureServicePrincipal(appID string) (spID string, created bool, err error) {
 	_, err = s.UpdateApp(appID, func(a *App) error {
 		if a.ServicePrincipalID == "" {
-			id, err := NewGUID(s.rnd)
+			id, err := entra.NewGUID(s.rnd)
 			if err != nil {
 				return err
 			}
@@ -468,7 +470,7 @@ func (s *Store) AddPassword(appID, displayName string, now time.Time, lifetime t
 // RemovePassword deletes the app's secret with that key ID (removePassword).
 func (s *Store) RemovePassword(appID, keyID string) error {
 	_, err := s.UpdateApp(appID, func(a *App) error {
-		i := slices.IndexFunc(a.Secrets, func(x Secret) bool { return sameGUID(x.KeyID, keyID) })
+		i := slices.IndexFunc(a.Secrets, func(x Secret) bool { return entra.SameGUID(x.KeyID, keyID) })
 		if i < 0 {
 			return fmt.Errorf("secret %q of app %q: %w", keyID, appID, ErrNotFound)
 		}
@@ -558,7 +560,7 @@ func (s *Store) Unassign(appID, principalID string) error {
 func (s *Store) AddSigningCert(appID string, c SigningCert) (SigningCert, error) {
 	_, err := s.UpdateApp(appID, func(a *App) error {
 		if c.KeyID == "" {
-			id, err := NewGUID(s.rnd)
+			id, err := entra.NewGUID(s.rnd)
 			if err != nil {
 				return err
 			}
@@ -581,7 +583,7 @@ func (s *Store) SetActiveSigningCert(appID, keyID string) error {
 		found := false
 		for i := range a.SAML.Certificates {
 			c := &a.SAML.Certificates[i]
-			c.Active = sameGUID(c.KeyID, keyID)
+			c.Active = entra.SameGUID(c.KeyID, keyID)
 			found = found || c.Active
 		}
 		if !found {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -100,7 +101,7 @@ func TestDemoFacts(t *testing.T) {
 	if c := tenant.CheckSecret(app.Secrets, app.Secrets[0].Value, demoNow); c.Result != tenant.SecretOK {
 		t.Errorf("demo secret at now = %v, want ok", c.Result)
 	}
-	if !tenant.LooksLikeSecretValue(app.Secrets[0].Value) {
+	if !entra.LooksLikeSecretValue(app.Secrets[0].Value) {
 		t.Errorf("demo secret %q is not in Entra's shape", app.Secrets[0].Value)
 	}
 	// Every documented password signs its user in.
@@ -388,7 +389,7 @@ func TestMutations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AddApp = %v", err)
 	}
-	if !tenant.IsGUID(app.AppID) || !tenant.IsGUID(app.ObjectID) || app.ServicePrincipalID != "" || app.SAML.Sign != tenant.SignAssertion {
+	if !entra.IsGUID(app.AppID) || !entra.IsGUID(app.ObjectID) || app.ServicePrincipalID != "" || app.SAML.Sign != tenant.SignAssertion {
 		t.Errorf("AddApp = %+v, want generated IDs, defaults and no service principal", app)
 	}
 	if got, ok := s.AppByObjectID(app.ObjectID); !ok || got.AppID != app.AppID {
@@ -402,7 +403,7 @@ func TestMutations(t *testing.T) {
 		t.Errorf("Assign(no service principal) = %v", err)
 	}
 	sp, created, err := s.EnsureServicePrincipal(app.AppID)
-	if err != nil || !created || !tenant.IsGUID(sp) {
+	if err != nil || !created || !entra.IsGUID(sp) {
 		t.Fatalf("EnsureServicePrincipal = %q, %v, %v", sp, created, err)
 	}
 	if again, created, _ := s.EnsureServicePrincipal(app.AppID); again != sp || created {
@@ -432,7 +433,7 @@ func TestMutations(t *testing.T) {
 	}
 
 	sec, err := s.AddPassword(app.AppID, "wizard", demoNow, 90*24*time.Hour)
-	if err != nil || !tenant.LooksLikeSecretValue(sec.Value) || sec.DisplayName != "wizard" {
+	if err != nil || !entra.LooksLikeSecretValue(sec.Value) || sec.DisplayName != "wizard" {
 		t.Fatalf("AddPassword = %+v, %v", sec, err)
 	}
 	if c, _ := s.CheckSecret(app.AppID, sec.Value, demoNow.Add(time.Hour)); c.Result != tenant.SecretOK || c.KeyID != sec.KeyID {
@@ -481,7 +482,7 @@ func TestMutations(t *testing.T) {
 	}
 
 	first, err := s.AddSigningCert(app.AppID, tenant.SigningCert{DisplayName: "CN=one", End: demoNow.AddDate(3, 0, 0)})
-	if err != nil || !first.Active || !tenant.IsGUID(first.KeyID) {
+	if err != nil || !first.Active || !entra.IsGUID(first.KeyID) {
 		t.Fatalf("AddSigningCert(first) = %+v, %v, want active with a key ID", first, err)
 	}
 	second, err := s.AddSigningCert(app.AppID, tenant.SigningCert{DisplayName: "CN=two", End: demoNow.AddDate(4, 0, 0)})
@@ -682,7 +683,7 @@ func TestNewStoreNormalises(t *testing.T) {
 	if _, ok := s.AppByID(tenant.DemoAppID); !ok {
 		t.Error("AppByID(lower-case) found nothing for an app given in upper case")
 	}
-	if u, ok := s.UserByUPN("new@contoso.example"); !ok || !tenant.IsGUID(u.ID) || u.DisplayName != "new" {
+	if u, ok := s.UserByUPN("new@contoso.example"); !ok || !entra.IsGUID(u.ID) || u.DisplayName != "new" {
 		t.Errorf("user added without ID = %+v, %v, want a generated ID and display name", u, ok)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // pairwiseKeySize is the length of the generated pairwise key; HMAC-SHA256 gains nothing
@@ -70,7 +72,7 @@ func (t *Tenant) complete(rnd io.Reader, withSP bool) error {
 // references compare as Entra compares them.
 func fillGUID(p *string, rnd io.Reader) error {
 	if *p == "" {
-		id, err := NewGUID(rnd)
+		id, err := entra.NewGUID(rnd)
 		if err != nil {
 			return err
 		}
@@ -129,7 +131,7 @@ func (a *App) complete(rnd io.Reader, withSP bool) error {
 }
 
 func lowerGUID(s string) string {
-	if IsGUID(s) {
+	if entra.IsGUID(s) {
 		return strings.ToLower(s)
 	}
 	return s
@@ -176,7 +178,7 @@ func (v *validator) guid(path, id string) bool {
 		v.fail(path, "is missing; give a GUID or leave the field out to have one generated")
 		return false
 	}
-	if !IsGUID(id) {
+	if !entra.IsGUID(id) {
 		v.fail(path, "%q is not a GUID (8-4-4-4-12 hexadecimal digits)", id)
 		return false
 	}
@@ -448,7 +450,7 @@ func (v *validator) user(i int, upns, mails map[string]string) {
 		switch {
 		case !u.Guest:
 			v.fail(p+".home_tenant_id", "only a guest has a home tenant; set \"guest\": true or remove it")
-		case !IsGUID(u.HomeTenantID):
+		case !entra.IsGUID(u.HomeTenantID):
 			v.fail(p+".home_tenant_id", "%q is not a GUID", u.HomeTenantID)
 		case u.HomeTenantID == v.t.TenantID:
 			v.fail(p+".home_tenant_id", "is this tenant; a guest's home tenant is another one")

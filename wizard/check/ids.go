@@ -5,12 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/entra"
 )
-
-// msaTenantID is the tenant of personal Microsoft accounts (ENTRA.md, the idp claim of
-// guests); it is never an organization's tenant.
-const msaTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 const nilGUID = "00000000-0000-0000-0000-000000000000"
 
@@ -55,7 +51,7 @@ func unwrapGUID(s string) (guid string, how guidWrapping, ok bool) {
 			how = guidAPIURI
 		}
 	}
-	if tenant.IsGUID(t) {
+	if entra.IsGUID(t) {
 		return t, how, true
 	}
 	if len(t) == 32 && isHex(t) {
@@ -101,7 +97,7 @@ func ClientID(s string) Result {
 	}
 	guid, how, isGUID := unwrapGUID(t)
 	switch {
-	case tenant.LooksLikeSecretValue(t):
+	case entra.LooksLikeSecretValue(t):
 		return fail(id+"-is-secret", field, "This looks like a client secret Value, not the Application (client) ID.",
 			"Copy the Application (client) ID from "+appRegistrations+" > Overview, and keep the secret for the client secret field only.")
 	case !isGUID:
@@ -149,7 +145,7 @@ func TenantID(s string) Result {
 		switch {
 		case how != guidBare:
 			return guidWrappingResult(id, field, label, guid, how)
-		case strings.EqualFold(guid, msaTenantID):
+		case strings.EqualFold(guid, entra.MSATenantID):
 			return fail(id+"-consumer", field, "This is the tenant of personal Microsoft accounts, not your organization's tenant.", where)
 		case guid == nilGUID:
 			return fail(id+"-zero", field, "The tenant ID is the all-zero GUID, which no tenant has.", where)
@@ -172,7 +168,7 @@ func tenantInURL(s string) string {
 		return ""
 	}
 	seg, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
-	if tenant.IsGUID(seg) {
+	if entra.IsGUID(seg) {
 		return strings.ToLower(seg)
 	}
 	return ""

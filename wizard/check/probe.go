@@ -2,9 +2,8 @@ package check
 
 import (
 	"fmt"
-	"strconv"
 
-	"github.com/ssowizard/ssowizard/inspect"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // Probe interprets the answer to the client-credentials probe: a token request with the
@@ -42,10 +41,9 @@ func Probe(code int, description string) Result {
 				"Check the network connection and the tenant ID, then run the check again.")
 			break
 		}
-		text := "AADSTS" + strconv.Itoa(code)
-		r = fail(id+"-failed", "", fmt.Sprintf("Entra refused the test token request with %s.", text),
-			"Look the code up at https://login.microsoftonline.com/error?code="+strconv.Itoa(code)+".")
-		if e := inspect.ExplainAADSTS(text); e != nil {
+		r = fail(id+"-failed", "", fmt.Sprintf("Entra refused the test token request with AADSTS%d.", code),
+			"Look the code up at "+entra.ErrorLookupURL(code)+".")
+		if e, ok := entra.Lookup(code); ok {
 			r.Fix = e.Fix
 			r.Detail = e.Meaning
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // maxURILength is the longest redirect URI (reply URL) Entra accepts.
@@ -28,7 +28,7 @@ func RedirectURI(entered string, registered []string) Result {
 		return fail(id+"-none-registered", field, "The app has no redirect URI registered, so Entra would refuse every sign-in (AADSTS500113).",
 			"Add the redirect URI in "+authenticationBlade+" under the Web platform.")
 	}
-	if match, found := tenant.MatchRedirectURI(registered, entered); found {
+	if match, found := entra.MatchRedirectURI(registered, entered); found {
 		if match == entered {
 			return ok(id, field, "The redirect URI is registered exactly.")
 		}

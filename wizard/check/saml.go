@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 )
 
@@ -321,10 +321,10 @@ func Issuer(s, tenantID string) Result {
 	const id, field = "issuer", fieldIssuer
 	t := strings.TrimSpace(s)
 	tid := strings.ToLower(strings.TrimSpace(tenantID))
-	if !tenant.IsGUID(tid) {
+	if !entra.IsGUID(tid) {
 		tid = ""
 	}
-	want := func(guid string) string { return "https://sts.windows.net/" + strings.ToLower(guid) + "/" }
+	want := func(guid string) string { return entra.STSIssuer(strings.ToLower(guid)) }
 	fixFor := func(guid string) string {
 		if tid != "" {
 			guid = tid
@@ -343,7 +343,7 @@ func Issuer(s, tenantID string) Result {
 	}
 	seg := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
 	guid := ""
-	if tenant.IsGUID(seg[0]) {
+	if entra.IsGUID(seg[0]) {
 		guid = seg[0]
 	}
 	host := strings.ToLower(u.Host)

@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/entra"
 )
 
 // minSecretLength is below the length of any secret Entra has generated (32 to 44
@@ -28,7 +28,7 @@ func SecretValue(value string, knownKeyIDs []string) Result {
 	case isKnownKeyID(t, knownKeyIDs):
 		return fail("secret-id-not-value", field, "This is the Secret ID of one of the app's client secrets, not the secret's Value.", newSecret).
 			with("Entra would refuse it with AADSTS7000215 (invalid client secret).")
-	case tenant.LooksLikeSecretID(t) || isBracedGUID(t):
+	case entra.LooksLikeSecretID(t) || isBracedGUID(t):
 		return fail("secret-id-not-value", field, "This is a GUID, which is the shape of a Secret ID, not of a secret's Value.", newSecret).
 			with("Entra would refuse it with AADSTS7000215 (invalid client secret).")
 	case isMasked(t):
@@ -41,7 +41,7 @@ func SecretValue(value string, knownKeyIDs []string) Result {
 	case utf8.RuneCountInString(t) < minSecretLength:
 		return fail(id+"-too-short", field, "The client secret is too short to be an Entra secret Value.", newSecret).
 			with(fmt.Sprintf("It has %d characters; Entra's have 40.", utf8.RuneCountInString(t)))
-	case !tenant.LooksLikeSecretValue(t):
+	case !entra.LooksLikeSecretValue(t):
 		r := warn(id+"-shape", field,
 			"The client secret does not have the shape of a current Entra secret Value (40 characters with 8Q~ after the first three).",
 			"If the test sign-in fails, copy the Value column again, or add a new client secret and copy its Value.")
@@ -83,7 +83,7 @@ func isMasked(t string) bool {
 		return true
 	}
 	// "." is in the secret alphabet: a real Value may end with three dots.
-	return strings.HasSuffix(t, "...") && !tenant.LooksLikeSecretValue(t)
+	return strings.HasSuffix(t, "...") && !entra.LooksLikeSecretValue(t)
 }
 
 // isSpaceOrInvisible matches white space and the format characters (zero-width space,
