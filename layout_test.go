@@ -89,6 +89,10 @@ func violations(kind string, imps imports) []string {
 			// Entra's vocabulary is the leaf every room reads: it reads none of them.
 			case under(dir, "entra") && !under(local, "entra"):
 				why = "the Entra vocabulary imports nothing of the project"
+			// The directory model is what graph implements and the wizard consumes: plain
+			// types that need nothing of either.
+			case kind == "code" && under(dir, "directory") && !under(local, "directory") && !under(local, "entra"):
+				why = "the directory model imports nothing of the project but the Entra vocabulary"
 			// The inspector stands alone; its internal fixture generator is tooling that
 			// builds messages with the harness's builder, and ships in no binary.
 			case kind == "code" && under(dir, "inspect") && !under(dir, "inspect/internal") && !under(local, "inspect") && !under(local, "entra"):
@@ -147,6 +151,7 @@ func TestViolationsAreCaught(t *testing.T) {
 	plant("inspect", "y.go", "package inspect\nimport _ \""+module+"/entra\"\n")
 	plant("entra", "e.go", "package entra\nimport _ \""+module+"/inspect\"\n")
 	plant("entra", "e_test.go", "package entra\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("directory", "d.go", "package directory\nimport _ \""+module+"/graph\"\n")
 	plant("wizard/check", "c.go", "package check\nimport _ \""+module+"/harness/tenant\"\n")
 	plant("wizard/check", "c_test.go", "package check\nimport _ \""+module+"/harness/tenant\"\n")
 	plant("inspect", "x_test.go", "package inspect\nimport _ \""+module+"/harness/entrasaml\"\n")
@@ -165,6 +170,7 @@ func TestViolationsAreCaught(t *testing.T) {
 	want := []string{
 		"graph (tests) imports fyne.io/fyne/v2/test: only cmd, wizard/ui and assets may import Fyne",
 		"harness/idp (code) imports github.com/microsoftgraph/msgraph-sdk-go: only package graph may import msgraph-sdk-go or azidentity",
+		"directory (code) imports " + module + "/graph: the directory model imports nothing of the project but the Entra vocabulary",
 		"entra (code) imports " + module + "/inspect: the Entra vocabulary imports nothing of the project",
 		"entra (tests) imports " + module + "/harness/tenant: the Entra vocabulary imports nothing of the project",
 		"inspect (code) imports " + module + "/harness/tenant: the inspector imports nothing else of the project but the Entra vocabulary",

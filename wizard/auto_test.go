@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/wizard"
-	"github.com/ssowizard/ssowizard/wizard/check"
 	"github.com/ssowizard/ssowizard/wizard/store"
 )
 
@@ -43,10 +43,10 @@ func (d *storeDirectory) Tenant(context.Context) (wizard.Tenant, error) {
 	return wizard.Tenant{ID: d.s.TenantID(), DisplayName: d.s.Snapshot().DisplayName}, d.call("Tenant")
 }
 
-func (d *storeDirectory) Domains(context.Context) ([]check.Domain, error) {
-	var out []check.Domain
+func (d *storeDirectory) Domains(context.Context) ([]directory.Domain, error) {
+	var out []directory.Domain
 	for _, x := range d.s.Domains() {
-		out = append(out, check.Domain{Name: x.Name, Verified: x.Verified, Initial: x.Initial, Default: x.Default})
+		out = append(out, directory.Domain{Name: x.Name, Verified: x.Verified, Initial: x.Initial, Default: x.Default})
 	}
 	return out, d.call("Domains")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
 
@@ -539,7 +540,7 @@ func (s *Session) setReminders(what string, end time.Time) {
 }
 
 func (s *Session) domain(ctx context.Context, t *Target, st *StepState, auto bool) ([]check.Result, error) {
-	var tenantDomains []check.Domain
+	var tenantDomains []directory.Domain
 	if t.Directory != nil {
 		ds, err := t.Directory.Domains(ctx)
 		if err != nil {

@@ -22,11 +22,7 @@ func (s *Session) autoSAMLURLs(ctx context.Context, t *Target) ([]check.Result, 
 	if err != nil {
 		return nil, err
 	}
-	var apps []check.App
-	for _, o := range others {
-		apps = append(apps, check.App{AppID: o.AppID, ObjectID: o.ObjectID, DisplayName: o.DisplayName, IdentifierURIs: o.IdentifierURIs})
-	}
-	out := []check.Result{check.EntityIDUnique(entity, app.AppID, apps)}
+	out := []check.Result{check.EntityIDUnique(entity, app.AppID, others)}
 	if check.Failed(out) {
 		return out, nil
 	}

@@ -20,12 +20,11 @@ import (
 	"github.com/ssowizard/ssowizard/harness/robot"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/wizard"
-	"github.com/ssowizard/ssowizard/wizard/check"
 	"github.com/ssowizard/ssowizard/wizard/secret"
 )
 
 // This file wires the wizard to the world, for the setup commands and the window alike:
-// where the database is, the Graph client behind the wizard's Directory, and the two
+// where the database is, the Graph client that is the wizard's Directory, and the two
 // targets (the in-process harness, a real Entra tenant).
 
 // dbEnv names the environment variable that moves the database.
@@ -63,173 +62,6 @@ func newKeeper() secret.Keeper {
 		return secret.Memory()
 	}
 	return secret.New("ssowizard")
-}
-
-// directory is the wizard's Directory on a Graph client. Errors pass through as the
-// client wrote them: each is already one sentence saying what to do.
-type directory struct{ c graph.Client }
-
-var _ wizard.Directory = directory{}
-
-func toGraphApp(a wizard.App) graph.App {
-	return graph.App{ObjectID: a.ObjectID, AppID: a.AppID, ServicePrincipalID: a.ServicePrincipalID, DisplayName: a.DisplayName}
-}
-
-func fromGraphApp(a graph.App) wizard.App {
-	return wizard.App{ObjectID: a.ObjectID, AppID: a.AppID, ServicePrincipalID: a.ServicePrincipalID, DisplayName: a.DisplayName}
-}
-
-func fromGraphDetails(d graph.AppDetails) wizard.AppDetails {
-	out := wizard.AppDetails{App: fromGraphApp(d.App), IdentifierURIs: slices.Clone(d.IdentifierURIs), RedirectURIs: slices.Clone(d.RedirectURIs)}
-	for _, s := range d.Secrets {
-		out.Secrets = append(out.Secrets, wizard.SecretInfo{KeyID: s.KeyID, DisplayName: s.DisplayName, Hint: s.Hint, Start: s.Start, End: s.End})
-	}
-	return out
-}
-
-func fromGraphDetailsList(ds []graph.AppDetails, err error) ([]wizard.AppDetails, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := make([]wizard.AppDetails, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, fromGraphDetails(d))
-	}
-	return out, nil
-}
-
-func toGraphPrincipal(p wizard.Principal) graph.Principal {
-	return graph.Principal{ID: p.ID, Type: p.Type, DisplayName: p.DisplayName, UserPrincipalName: p.UserPrincipalName, Mail: p.Mail}
-}
-
-func fromGraphPrincipals(ps []graph.Principal, err error) ([]wizard.Principal, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := make([]wizard.Principal, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, wizard.Principal{ID: p.ID, Type: p.Type, DisplayName: p.DisplayName, UserPrincipalName: p.UserPrincipalName, Mail: p.Mail})
-	}
-	return out, nil
-}
-
-func fromGraphAssignment(a graph.Assignment) wizard.Assignment {
-	return wizard.Assignment{ID: a.ID, PrincipalID: a.PrincipalID, PrincipalType: a.PrincipalType, PrincipalDisplayName: a.PrincipalDisplayName}
-}
-
-func (d directory) Tenant(ctx context.Context) (wizard.Tenant, error) {
-	t, err := d.c.Tenant(ctx)
-	if err != nil {
-		return wizard.Tenant{}, err
-	}
-	return wizard.Tenant{ID: t.ID, DisplayName: t.DisplayName}, nil
-}
-
-func (d directory) Domains(ctx context.Context) ([]check.Domain, error) {
-	ds, err := d.c.Domains(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]check.Domain, 0, len(ds))
-	for _, x := range ds {
-		out = append(out, check.Domain{Name: x.Name, Verified: x.Verified, Initial: x.Initial, Default: x.Default})
-	}
-	return out, nil
-}
-
-func (d directory) CreateOIDCApp(ctx context.Context, name string, redirectURIs []string) (wizard.App, error) {
-	a, err := d.c.CreateOIDCApp(ctx, name, redirectURIs)
-	return fromGraphApp(a), err
-}
-
-func (d directory) InstantiateSAMLApp(ctx context.Context, name string) (wizard.App, error) {
-	a, err := d.c.InstantiateSAMLApp(ctx, name)
-	return fromGraphApp(a), err
-}
-
-func (d directory) Application(ctx context.Context, app wizard.App) (wizard.AppDetails, error) {
-	a, err := d.c.Application(ctx, toGraphApp(app))
-	if err != nil {
-		return wizard.AppDetails{}, err
-	}
-	return fromGraphDetails(a), nil
-}
-
-func (d directory) ApplicationsByName(ctx context.Context, name string) ([]wizard.AppDetails, error) {
-	return fromGraphDetailsList(d.c.ApplicationsByName(ctx, name))
-}
-
-func (d directory) ApplicationsByIdentifierURI(ctx context.Context, uri string) ([]wizard.AppDetails, error) {
-	return fromGraphDetailsList(d.c.ApplicationsByIdentifierURI(ctx, uri))
-}
-
-func (d directory) EnsureServicePrincipal(ctx context.Context, app wizard.App) (wizard.App, error) {
-	a, err := d.c.EnsureServicePrincipal(ctx, toGraphApp(app))
-	return fromGraphApp(a), err
-}
-
-func (d directory) SetRedirectURIs(ctx context.Context, app wizard.App, uris []string) error {
-	return d.c.SetRedirectURIs(ctx, toGraphApp(app), uris)
-}
-
-func (d directory) SetSAMLURLs(ctx context.Context, app wizard.App, entityID, replyURL, relayState string) error {
-	return d.c.SetSAMLURLs(ctx, toGraphApp(app), entityID, replyURL, relayState)
-}
-
-func (d directory) AddPassword(ctx context.Context, app wizard.App, name string, end time.Time) (wizard.Password, error) {
-	p, err := d.c.AddPassword(ctx, toGraphApp(app), name, end)
-	if err != nil {
-		return wizard.Password{}, err
-	}
-	return wizard.Password{KeyID: p.KeyID, Hint: p.Hint, Value: p.Value, Start: p.Start, End: p.End}, nil
-}
-
-func (d directory) RemovePassword(ctx context.Context, app wizard.App, keyID string) error {
-	return d.c.RemovePassword(ctx, toGraphApp(app), keyID)
-}
-
-func (d directory) AddTokenSigningCertificate(ctx context.Context, app wizard.App, subject string, end time.Time) (wizard.SigningCertificate, error) {
-	c, err := d.c.AddTokenSigningCertificate(ctx, toGraphApp(app), subject, end)
-	if err != nil {
-		return wizard.SigningCertificate{}, err
-	}
-	return wizard.SigningCertificate{KeyID: c.KeyID, Thumbprint: c.Thumbprint, Certificate: c.Certificate, Start: c.Start, End: c.End}, nil
-}
-
-func (d directory) ActivateSigningCertificate(ctx context.Context, app wizard.App, thumbprint string) error {
-	return d.c.ActivateSigningCertificate(ctx, toGraphApp(app), thumbprint)
-}
-
-func (d directory) RequireAssignment(ctx context.Context, app wizard.App, required bool) error {
-	return d.c.RequireAssignment(ctx, toGraphApp(app), required)
-}
-
-func (d directory) SearchUsers(ctx context.Context, term string) ([]wizard.Principal, error) {
-	return fromGraphPrincipals(d.c.SearchUsers(ctx, term))
-}
-
-func (d directory) SearchGroups(ctx context.Context, term string) ([]wizard.Principal, error) {
-	return fromGraphPrincipals(d.c.SearchGroups(ctx, term))
-}
-
-func (d directory) Assign(ctx context.Context, app wizard.App, p wizard.Principal) (wizard.Assignment, error) {
-	a, err := d.c.Assign(ctx, toGraphApp(app), toGraphPrincipal(p))
-	if err != nil {
-		return wizard.Assignment{}, err
-	}
-	return fromGraphAssignment(a), nil
-}
-
-func (d directory) ListAssignments(ctx context.Context, app wizard.App) ([]wizard.Assignment, error) {
-	as, err := d.c.ListAssignments(ctx, toGraphApp(app))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]wizard.Assignment, 0, len(as))
-	for _, a := range as {
-		out = append(out, fromGraphAssignment(a))
-	}
-	return out, nil
 }
 
 // The harness's seeded test user, who completes the test login with no person.
@@ -323,7 +155,7 @@ func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) 
 		LoginBase: srv.BaseURL,
 		GraphURL:  srv.BaseURL,
 		HTTP:      srv.Client(),
-		Directory: directory{client},
+		Directory: client,
 		Open:      playOpen(robot.New(srv.Client(), harnessTestUser, harnessTestPassword)),
 		Scenarios: scenarios,
 		TestUser:  harnessTestUser,
@@ -424,7 +256,7 @@ func entraTarget(tenantID, clientID string, auto bool, prompt func(graph.DeviceC
 	if err != nil {
 		return nil, err
 	}
-	t.Directory = directory{client}
+	t.Directory = client
 	return t, nil
 }
 

@@ -7,17 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"golang.org/x/net/idna"
 )
-
-// Domain is a domain name of the tenant, as GET /domains lists it.
-//
-// The check of a domain name's form is DomainName: Go allows no function named Domain
-// beside this type.
-type Domain struct {
-	Name                       string
-	Verified, Initial, Default bool
-}
 
 // microsoftDomainSuffixes are the initial, Microsoft-provided domains of a tenant in the
 // public, US government and China clouds.
@@ -193,7 +185,7 @@ func Domains(list string) ([]string, []Result) {
 // DomainInTenant checks that name is one of the tenant's domains and is verified. An
 // unverified domain gets the way to verify it; a missing one the way to add it (a
 // subdomain of a verified domain is verified on adding).
-func DomainInTenant(name string, domains []Domain) Result {
+func DomainInTenant(name string, domains []directory.Domain) Result {
 	const id, field = "domain-in-tenant", fieldDomain
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	if d == "" {

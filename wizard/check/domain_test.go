@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
 
@@ -69,14 +70,14 @@ func TestDomains(t *testing.T) {
 }
 
 func TestDomainInTenant(t *testing.T) {
-	domains := []check.Domain{
+	domains := []directory.Domain{
 		{Name: "contoso.onmicrosoft.com", Verified: true, Initial: true},
 		{Name: "Contoso.com", Verified: true, Default: true},
 		{Name: "fabrikam.com"},
 	}
 	for _, tc := range []struct {
 		in      string
-		domains []check.Domain
+		domains []directory.Domain
 		want
 	}{
 		{"contoso.com", domains, want{id: "domain-in-tenant", severity: check.OK, field: "domain"}},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/entra"
 )
 
@@ -195,15 +196,9 @@ func innerSpace(id, field, label, t string) (Result, bool) {
 	return r, true
 }
 
-// App is an application registration of the tenant, as far as the checks need it.
-type App struct {
-	AppID, ObjectID, DisplayName string
-	IdentifierURIs               []string
-}
-
 // NotObjectID checks that clientID is app's Application (client) ID and not its Object
 // ID, the other GUID on the same Overview page. A zero App (nothing known) passes.
-func NotObjectID(clientID string, app App) Result {
+func NotObjectID(clientID string, app directory.App) Result {
 	const id, field = "client-id", fieldClientID
 	t := strings.TrimSpace(clientID)
 	if g, _, isGUID := unwrapGUID(t); isGUID {
@@ -228,7 +223,7 @@ func NotObjectID(clientID string, app App) Result {
 }
 
 // appName names an app in a sentence.
-func appName(a App) string {
+func appName(a directory.App) string {
 	switch {
 	case a.DisplayName != "":
 		return fmt.Sprintf("the app %q", a.DisplayName)

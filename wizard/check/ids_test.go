@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
 
@@ -75,10 +76,10 @@ func TestTenantID(t *testing.T) {
 }
 
 func TestNotObjectID(t *testing.T) {
-	app := check.App{AppID: appID, ObjectID: objectID, DisplayName: "Vendor SSO"}
+	app := directory.App{AppID: appID, ObjectID: objectID, DisplayName: "Vendor SSO"}
 	for _, tc := range []struct {
 		in  string
-		app check.App
+		app directory.App
 		want
 	}{
 		{appID, app, want{id: "client-id", severity: check.OK, field: "client_id", message: []string{"Vendor SSO"}}},
@@ -86,8 +87,8 @@ func TestNotObjectID(t *testing.T) {
 		{objectID, app, want{id: "client-id-is-object-id", severity: check.Error, message: []string{"Object ID", `"Vendor SSO"`}, fix: []string{appID}}},
 		{"{" + objectID + "}", app, want{id: "client-id-is-object-id", severity: check.Error}},
 		{tenantID, app, want{id: "client-id-mismatch", severity: check.Error, fix: []string{appID}}},
-		{objectID, check.App{ObjectID: objectID}, want{id: "client-id-is-object-id", severity: check.Error, fix: []string{"Overview"}}},
-		{appID, check.App{}, want{id: "client-id", severity: check.OK}},
+		{objectID, directory.App{ObjectID: objectID}, want{id: "client-id-is-object-id", severity: check.Error, fix: []string{"Overview"}}},
+		{appID, directory.App{}, want{id: "client-id", severity: check.OK}},
 	} {
 		tc.check(t, fmt.Sprintf("NotObjectID(%q, %+v)", tc.in, tc.app), check.NotObjectID(tc.in, tc.app))
 	}

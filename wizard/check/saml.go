@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 )
@@ -62,7 +63,7 @@ func EntityID(s string) Result {
 // set up, by Application ID) already has entityID among its Identifiers: Entra requires
 // each Identifier to be unique in the tenant, and refuses to save a duplicate.
 // Identifiers are compared ignoring case, to be on the safe side.
-func EntityIDUnique(entityID, selfAppID string, apps []App) Result {
+func EntityIDUnique(entityID, selfAppID string, apps []directory.AppDetails) Result {
 	const id, field = "entity-id-unique", fieldEntityID
 	e := strings.TrimSpace(entityID)
 	var others []string
@@ -72,7 +73,7 @@ func EntityIDUnique(entityID, selfAppID string, apps []App) Result {
 		}
 		for _, u := range a.IdentifierURIs {
 			if strings.EqualFold(strings.TrimSpace(u), e) {
-				others = append(others, appName(a))
+				others = append(others, appName(a.App))
 				break
 			}
 		}

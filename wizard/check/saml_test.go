@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
@@ -286,15 +287,15 @@ func TestEntityID(t *testing.T) {
 
 func TestEntityIDUnique(t *testing.T) {
 	const entity = "https://vendor.example/saml"
-	apps := []check.App{
-		{AppID: appID, DisplayName: "Vendor SSO (new)", IdentifierURIs: []string{entity}},
-		{AppID: "2c6a1e4b-3f5d-4e7a-9b8c-0d1e2f3a4b5c", DisplayName: "Vendor SSO (old)", IdentifierURIs: []string{"https://other.example", entity}},
-		{AppID: "3d7b2f5c-4a6e-4f8b-8c9d-1e2f3a4b5c6d", DisplayName: "Vendor test", IdentifierURIs: []string{"HTTPS://VENDOR.EXAMPLE/SAML"}},
-		{AppID: "4e8c3a6d-5b7f-4a9c-9d0e-2f3a4b5c6d7e", IdentifierURIs: []string{"https://vendor.example/saml/2"}},
+	apps := []directory.AppDetails{
+		{App: directory.App{AppID: appID, DisplayName: "Vendor SSO (new)"}, IdentifierURIs: []string{entity}},
+		{App: directory.App{AppID: "2c6a1e4b-3f5d-4e7a-9b8c-0d1e2f3a4b5c", DisplayName: "Vendor SSO (old)"}, IdentifierURIs: []string{"https://other.example", entity}},
+		{App: directory.App{AppID: "3d7b2f5c-4a6e-4f8b-8c9d-1e2f3a4b5c6d", DisplayName: "Vendor test"}, IdentifierURIs: []string{"HTTPS://VENDOR.EXAMPLE/SAML"}},
+		{App: directory.App{AppID: "4e8c3a6d-5b7f-4a9c-9d0e-2f3a4b5c6d7e"}, IdentifierURIs: []string{"https://vendor.example/saml/2"}},
 	}
 	for _, tc := range []struct {
 		name, entity, self string
-		apps               []check.App
+		apps               []directory.AppDetails
 		want
 	}{
 		{"only self", entity, appID, apps[:1], want{id: "entity-id-unique", severity: check.OK, field: "entity_id"}},
