@@ -15,6 +15,7 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	msauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
+	"github.com/ssowizard/ssowizard/directory"
 )
 
 // Options tune an SDKClient; the zero value is what the wizard uses.
@@ -56,7 +57,7 @@ func (o Options) withDefaults() Options {
 // yet visible to Graph's reads: replication takes seconds, rarely a minute.
 const freshFor = 5 * time.Minute
 
-// SDKClient is Client on msgraph-sdk-go: the same code for Entra and the harness, the
+// SDKClient is directory.Client on msgraph-sdk-go: the same code for Entra and the harness, the
 // Target saying which.
 type SDKClient struct {
 	sdk      root
@@ -70,7 +71,8 @@ type SDKClient struct {
 	fresh map[string]time.Time // lower-case IDs this client created → when
 }
 
-var _ Client = (*SDKClient)(nil)
+// SDKClient implements the directory model's Client.
+var _ directory.Client = (*SDKClient)(nil)
 
 // NewClient makes a Graph client for target that signs in with cred (one of this
 // package's credentials, or any azcore.TokenCredential).

@@ -12,6 +12,7 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+	"github.com/ssowizard/ssowizard/directory"
 )
 
 func odataError(status int, code, msg string, headers map[string]string) error {
@@ -158,27 +159,27 @@ func TestStepInputs(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"no object ID", c.SetRedirectURIs(ctx, App{ServicePrincipalID: guid}, nil), "Object ID is missing"},
-		{"no service principal", c.RequireAssignment(ctx, App{ObjectID: guid}, true), "create its service principal first"},
-		{"secret as key ID", c.RemovePassword(ctx, App{ObjectID: guid}, "Xy28Q~secretsecretsecretsecretsecretsecr"), `"Xy2…" is not a Secret ID`},
-		{"bad thumbprint", c.ActivateSigningCertificate(ctx, App{ServicePrincipalID: guid}, "abc"), "40 hex digits"},
+		{"no object ID", c.SetRedirectURIs(ctx, directory.App{ServicePrincipalID: guid}, nil), "Object ID is missing"},
+		{"no service principal", c.RequireAssignment(ctx, directory.App{ObjectID: guid}, true), "create its service principal first"},
+		{"secret as key ID", c.RemovePassword(ctx, directory.App{ObjectID: guid}, "Xy28Q~secretsecretsecretsecretsecretsecr"), `"Xy2…" is not a Secret ID`},
+		{"bad thumbprint", c.ActivateSigningCertificate(ctx, directory.App{ServicePrincipalID: guid}, "abc"), "40 hex digits"},
 		{"no CN", func() error {
-			_, err := c.AddTokenSigningCertificate(ctx, App{ServicePrincipalID: guid}, "Vendor", time.Time{})
+			_, err := c.AddTokenSigningCertificate(ctx, directory.App{ServicePrincipalID: guid}, "Vendor", time.Time{})
 			return err
 		}(), "starting with CN="},
 		{"past end", func() error {
-			_, err := c.AddPassword(ctx, App{ObjectID: guid}, "x", time.Now().Add(-time.Hour))
+			_, err := c.AddPassword(ctx, directory.App{ObjectID: guid}, "x", time.Now().Add(-time.Hour))
 			return err
 		}(), "not in the future"},
 		{"empty name", func() error { _, err := c.CreateOIDCApp(ctx, " ", nil); return err }(), "no name"},
 		{"empty search", func() error { _, err := c.SearchUsers(ctx, `""`); return err }(), "nothing to search for"},
 		{"bad principal", func() error {
-			_, err := c.Assign(ctx, App{ServicePrincipalID: guid}, Principal{ID: "alice"})
+			_, err := c.Assign(ctx, directory.App{ServicePrincipalID: guid}, directory.Principal{ID: "alice"})
 			return err
 		}(), "not a user's or group's Object ID"},
-		{"bad assignment ID", c.Unassign(ctx, App{ServicePrincipalID: guid}, "../x"), "not an assignment ID"},
-		{"SAML URLs missing", c.SetSAMLURLs(ctx, App{ObjectID: guid, ServicePrincipalID: guid}, "", "https://v/acs", ""), "both needed"},
-		{"not an app ID", func() error { _, err := c.EnsureServicePrincipal(ctx, App{AppID: "vendor"}); return err }(), "not an Application (client) ID"},
+		{"bad assignment ID", c.Unassign(ctx, directory.App{ServicePrincipalID: guid}, "../x"), "not an assignment ID"},
+		{"SAML URLs missing", c.SetSAMLURLs(ctx, directory.App{ObjectID: guid, ServicePrincipalID: guid}, "", "https://v/acs", ""), "both needed"},
+		{"not an app ID", func() error { _, err := c.EnsureServicePrincipal(ctx, directory.App{AppID: "vendor"}); return err }(), "not an Application (client) ID"},
 	}
 	for _, tc := range cases {
 		var ge *Error

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
@@ -100,7 +101,7 @@ func TestTenantAndDomains(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Domains() = %v", err)
 	}
-	want := []graph.Domain{{Name: tenant.DemoInitial, Initial: true, Verified: true}, {Name: tenant.DemoDomain, Default: true, Verified: true}}
+	want := []directory.Domain{{Name: tenant.DemoInitial, Initial: true, Verified: true}, {Name: tenant.DemoDomain, Default: true, Verified: true}}
 	for _, w := range want {
 		if !slices.Contains(domains, w) {
 			t.Errorf("Domains() = %+v, want it to hold %+v", domains, w)

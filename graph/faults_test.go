@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -56,7 +57,7 @@ func TestPermissionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("InstantiateSAMLApp with Application.ReadWrite.All = %v", err)
 	}
-	_, err = writer.client.Assign(ctx, app, graph.Principal{ID: e.srv.Store.Snapshot().Users[0].ID})
+	_, err = writer.client.Assign(ctx, app, directory.Principal{ID: e.srv.Store.Snapshot().Users[0].ID})
 	check("Assign without AppRoleAssignment.ReadWrite.All", err, "AppRoleAssignment.ReadWrite.All")
 }
 
@@ -131,7 +132,7 @@ func TestPropagationDelay(t *testing.T) {
 	// An object this client did not just make is not waited for: 404 is the answer.
 	retries := strings.Count(e.logs.String(), "not replicated yet")
 	start = time.Now()
-	err = e.client.RequireAssignment(ctx, graph.App{ServicePrincipalID: "5e0c1b2a-3d4f-4a5b-8c6d-7e8f9a0b1c2d"}, true)
+	err = e.client.RequireAssignment(ctx, directory.App{ServicePrincipalID: "5e0c1b2a-3d4f-4a5b-8c6d-7e8f9a0b1c2d"}, true)
 	if !isGraphError(err, http.StatusNotFound, graph.CodeNotFound) || time.Since(start) > time.Second ||
 		strings.Count(e.logs.String(), "not replicated yet") != retries {
 		t.Errorf("RequireAssignment on an unknown service principal = %s after %v, want a 404 at once", describe(err), time.Since(start))
@@ -190,7 +191,7 @@ func TestEnsureServicePrincipal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := e.client.EnsureServicePrincipal(ctx, graph.App{AppID: appID})
+	app, err := e.client.EnsureServicePrincipal(ctx, directory.App{AppID: appID})
 	if err != nil || app.ObjectID != made.ObjectID || !isGUID(app.ServicePrincipalID) || app.DisplayName != "Registered in the portal" {
 		t.Fatalf("EnsureServicePrincipal = %+v, %s; want the app's object ID and a new service principal", app, describe(err))
 	}
@@ -201,7 +202,7 @@ func TestEnsureServicePrincipal(t *testing.T) {
 	if err != nil || again != app {
 		t.Errorf("EnsureServicePrincipal again = %+v, %s; want %+v", again, describe(err), app)
 	}
-	_, err = e.client.EnsureServicePrincipal(ctx, graph.App{AppID: "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"})
+	_, err = e.client.EnsureServicePrincipal(ctx, directory.App{AppID: "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"})
 	if !isGraphError(err, http.StatusNotFound, "") {
 		t.Errorf("EnsureServicePrincipal for an unknown app = %s, want a 404", describe(err))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/entra"
 )
 
@@ -32,12 +33,12 @@ func odataString(s string) string {
 }
 
 // Application GETs the application by object ID, or applications(appId='…').
-func (c *SDKClient) Application(ctx context.Context, app App) (AppDetails, error) {
+func (c *SDKClient) Application(ctx context.Context, app directory.App) (directory.AppDetails, error) {
 	var get func() (models.Applicationable, error)
 	switch {
 	case app.ObjectID != "":
 		if err := needs(opReadApp, app, true, false); err != nil {
-			return AppDetails{}, err
+			return directory.AppDetails{}, err
 		}
 		cfg := &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: appSelect}}
@@ -49,7 +50,7 @@ func (c *SDKClient) Application(ctx context.Context, app App) (AppDetails, error
 			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: appSelect}}
 		get = func() (models.Applicationable, error) { return c.sdk.ApplicationsWithAppId(&app.AppID).Get(ctx, cfg) }
 	default:
-		return AppDetails{}, &Error{Op: opReadApp.what, Fix: "neither the application's Object ID nor its Application (client) ID is given as a GUID: create the app first, or copy an ID from App registrations"}
+		return directory.AppDetails{}, &Error{Op: opReadApp.what, Fix: "neither the application's Object ID nor its Application (client) ID is given as a GUID: create the app first, or copy an ID from App registrations"}
 	}
 	var a models.Applicationable
 	err := c.settle(ctx, opReadApp, []string{app.ObjectID, app.AppID}, func() error {
@@ -58,13 +59,13 @@ func (c *SDKClient) Application(ctx context.Context, app App) (AppDetails, error
 		return c.explain(opReadApp, err)
 	})
 	if err != nil {
-		return AppDetails{}, err
+		return directory.AppDetails{}, err
 	}
 	return appDetails(a), nil
 }
 
 // ApplicationsByIdentifierURI GETs /applications?$filter=identifierUris/any(x:x eq 'uri').
-func (c *SDKClient) ApplicationsByIdentifierURI(ctx context.Context, uri string) ([]AppDetails, error) {
+func (c *SDKClient) ApplicationsByIdentifierURI(ctx context.Context, uri string) ([]directory.AppDetails, error) {
 	if strings.TrimSpace(uri) == "" {
 		return nil, &Error{Op: opFindByURI.what, Fix: "no Identifier: give the SAML Entity ID from the vendor's SAML settings"}
 	}
@@ -72,7 +73,7 @@ func (c *SDKClient) ApplicationsByIdentifierURI(ctx context.Context, uri string)
 }
 
 // ApplicationsByName GETs /applications?$filter=displayName eq 'name'.
-func (c *SDKClient) ApplicationsByName(ctx context.Context, name string) ([]AppDetails, error) {
+func (c *SDKClient) ApplicationsByName(ctx context.Context, name string) ([]directory.AppDetails, error) {
 	if err := checkName(opFindByName, name); err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (c *SDKClient) ApplicationsByName(ctx context.Context, name string) ([]AppD
 }
 
 // findApps GETs the applications matching filter, following @odata.nextLink.
-func (c *SDKClient) findApps(ctx context.Context, o op, filter string) ([]AppDetails, error) {
+func (c *SDKClient) findApps(ctx context.Context, o op, filter string) ([]directory.AppDetails, error) {
 	builder := c.sdk.Applications()
 	top := int32(999)
 	cfg := &applications.ApplicationsRequestBuilderGetRequestConfiguration{
@@ -97,21 +98,21 @@ func (c *SDKClient) findApps(ctx context.Context, o op, filter string) ([]AppDet
 	if !complete {
 		return nil, &Error{Op: o.what, Fix: fmt.Sprintf("more than %d pages of applications match: look for the app under App registrations instead", maxAppPages)}
 	}
-	var out []AppDetails
+	var out []directory.AppDetails
 	for _, a := range list {
 		out = append(out, appDetails(a))
 	}
 	return out, nil
 }
 
-func appDetails(a models.Applicationable) AppDetails {
-	d := AppDetails{App: App{ObjectID: deref(a.GetId()), AppID: deref(a.GetAppId()), DisplayName: deref(a.GetDisplayName())},
+func appDetails(a models.Applicationable) directory.AppDetails {
+	d := directory.AppDetails{App: directory.App{ObjectID: deref(a.GetId()), AppID: deref(a.GetAppId()), DisplayName: deref(a.GetDisplayName())},
 		IdentifierURIs: a.GetIdentifierUris(), SignInAudience: deref(a.GetSignInAudience())}
 	if web := a.GetWeb(); web != nil {
 		d.RedirectURIs = web.GetRedirectUris()
 	}
 	for _, p := range a.GetPasswordCredentials() {
-		s := SecretInfo{DisplayName: deref(p.GetDisplayName()), Hint: deref(p.GetHint()),
+		s := directory.SecretInfo{DisplayName: deref(p.GetDisplayName()), Hint: deref(p.GetHint()),
 			Start: deref(p.GetStartDateTime()), End: deref(p.GetEndDateTime())}
 		if id := p.GetKeyId(); id != nil {
 			s.KeyID = id.String()
@@ -122,12 +123,12 @@ func appDetails(a models.Applicationable) AppDetails {
 }
 
 // ServicePrincipal GETs the service principal by its ID, or servicePrincipals(appId='…').
-func (c *SDKClient) ServicePrincipal(ctx context.Context, app App) (SPDetails, error) {
+func (c *SDKClient) ServicePrincipal(ctx context.Context, app directory.App) (directory.SPDetails, error) {
 	var get func() (models.ServicePrincipalable, error)
 	switch {
 	case app.ServicePrincipalID != "":
 		if err := needs(opReadSP, app, false, true); err != nil {
-			return SPDetails{}, err
+			return directory.SPDetails{}, err
 		}
 		cfg := &serviceprincipals.ServicePrincipalItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipals.ServicePrincipalItemRequestBuilderGetQueryParameters{Select: spSelect}}
@@ -141,7 +142,7 @@ func (c *SDKClient) ServicePrincipal(ctx context.Context, app App) (SPDetails, e
 			return c.sdk.ServicePrincipalsWithAppId(&app.AppID).Get(ctx, cfg)
 		}
 	default:
-		return SPDetails{}, &Error{Op: opReadSP.what, Fix: "neither the enterprise application's Object ID nor the Application (client) ID is given as a GUID: create the service principal first, or copy an ID from Enterprise applications"}
+		return directory.SPDetails{}, &Error{Op: opReadSP.what, Fix: "neither the enterprise application's Object ID nor the Application (client) ID is given as a GUID: create the service principal first, or copy an ID from Enterprise applications"}
 	}
 	var sp models.ServicePrincipalable
 	err := c.settle(ctx, opReadSP, []string{app.ServicePrincipalID, app.AppID}, func() error {
@@ -150,10 +151,10 @@ func (c *SDKClient) ServicePrincipal(ctx context.Context, app App) (SPDetails, e
 		return c.explain(opReadSP, err)
 	})
 	if err != nil {
-		return SPDetails{}, err
+		return directory.SPDetails{}, err
 	}
-	d := SPDetails{
-		App: App{ObjectID: app.ObjectID, AppID: deref(sp.GetAppId()), ServicePrincipalID: deref(sp.GetId()),
+	d := directory.SPDetails{
+		App: directory.App{ObjectID: app.ObjectID, AppID: deref(sp.GetAppId()), ServicePrincipalID: deref(sp.GetId()),
 			DisplayName: deref(sp.GetDisplayName())},
 		AppRoleAssignmentRequired:          deref(sp.GetAppRoleAssignmentRequired()),
 		PreferredSingleSignOnMode:          deref(sp.GetPreferredSingleSignOnMode()),
@@ -163,7 +164,7 @@ func (c *SDKClient) ServicePrincipal(ctx context.Context, app App) (SPDetails, e
 		if !strings.EqualFold(deref(k.GetUsage()), "Verify") {
 			continue // the private key (Sign) of the same certificate
 		}
-		ci := CertInfo{DisplayName: deref(k.GetDisplayName()), Thumbprint: thumbprint(k),
+		ci := directory.CertInfo{DisplayName: deref(k.GetDisplayName()), Thumbprint: thumbprint(k),
 			Start: deref(k.GetStartDateTime()), End: deref(k.GetEndDateTime())}
 		if id := k.GetKeyId(); id != nil {
 			ci.KeyID = id.String()

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
 // appIDs are the client IDs of what a lookup found, for messages and comparisons.
-func appIDs(apps []graph.AppDetails) []string {
+func appIDs(apps []directory.AppDetails) []string {
 	var out []string
 	for _, a := range apps {
 		out = append(out, a.AppID)
@@ -39,9 +40,9 @@ func TestReadOIDCApp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AddPassword = %s", describe(err))
 	}
-	want := graph.AppDetails{App: graph.App{ObjectID: app.ObjectID, AppID: app.AppID, DisplayName: name},
+	want := directory.AppDetails{App: directory.App{ObjectID: app.ObjectID, AppID: app.AppID, DisplayName: name},
 		RedirectURIs: uris, SignInAudience: "AzureADMyOrg"}
-	for _, by := range []graph.App{{ObjectID: app.ObjectID}, {AppID: app.AppID}, app} {
+	for _, by := range []directory.App{{ObjectID: app.ObjectID}, {AppID: app.AppID}, app} {
 		got, err := e.client.Application(ctx, by)
 		if err != nil {
 			t.Fatalf("Application(%+v) = %s", by, describe(err))
@@ -142,7 +143,7 @@ func TestReadSAMLApp(t *testing.T) {
 		t.Fatalf("ActivateSigningCertificate = %s", describe(err))
 	}
 	// By its own ID, and by the client ID alone.
-	for _, by := range []graph.App{app, {AppID: app.AppID}} {
+	for _, by := range []directory.App{app, {AppID: app.AppID}} {
 		got, err := e.client.ServicePrincipal(ctx, by)
 		if err != nil {
 			t.Fatalf("ServicePrincipal(%+v) after = %s", by, describe(err))
@@ -152,10 +153,10 @@ func TestReadSAMLApp(t *testing.T) {
 			t.Errorf("ServicePrincipal(%+v) after = %+v, want assignment required and %s active", by, got, second.Thumbprint)
 		}
 		for _, want := range []struct {
-			sc   graph.SigningCertificate
+			sc   directory.SigningCertificate
 			name string
 		}{{first, "CN=Vendor SAML read back"}, {second, "CN=Vendor SAML rollover"}} {
-			i := slices.IndexFunc(got.SigningCertificates, func(c graph.CertInfo) bool { return c.Thumbprint == want.sc.Thumbprint })
+			i := slices.IndexFunc(got.SigningCertificates, func(c directory.CertInfo) bool { return c.Thumbprint == want.sc.Thumbprint })
 			if i < 0 {
 				t.Errorf("ServicePrincipal(%+v) certificates = %+v, want %s among them", by, got.SigningCertificates, want.sc.Thumbprint)
 				continue
@@ -182,17 +183,17 @@ func TestReadErrors(t *testing.T) {
 		status int    // 0: refused before calling Graph
 		words  string // in the error's text
 	}{
-		{"Application without IDs", func() error { _, err := e.client.Application(ctx, graph.App{}); return err }, 0, "Object ID"},
+		{"Application without IDs", func() error { _, err := e.client.Application(ctx, directory.App{}); return err }, 0, "Object ID"},
 		{"Application with a bad object ID", func() error {
-			_, err := e.client.Application(ctx, graph.App{ObjectID: "my app", AppID: tenant.DemoAppID})
+			_, err := e.client.Application(ctx, directory.App{ObjectID: "my app", AppID: tenant.DemoAppID})
 			return err
 		}, 0, "Object ID"},
-		{"Application unknown", func() error { _, err := e.client.Application(ctx, graph.App{AppID: unknown}); return err }, http.StatusNotFound, "does not exist"},
+		{"Application unknown", func() error { _, err := e.client.Application(ctx, directory.App{AppID: unknown}); return err }, http.StatusNotFound, "does not exist"},
 		{"ApplicationsByIdentifierURI empty", func() error { _, err := e.client.ApplicationsByIdentifierURI(ctx, " "); return err }, 0, "Entity ID"},
 		{"ApplicationsByName empty", func() error { _, err := e.client.ApplicationsByName(ctx, ""); return err }, 0, "name"},
-		{"ServicePrincipal without IDs", func() error { _, err := e.client.ServicePrincipal(ctx, graph.App{ObjectID: unknown}); return err }, 0, "Object ID"},
+		{"ServicePrincipal without IDs", func() error { _, err := e.client.ServicePrincipal(ctx, directory.App{ObjectID: unknown}); return err }, 0, "Object ID"},
 		{"ServicePrincipal unknown", func() error {
-			_, err := e.client.ServicePrincipal(ctx, graph.App{ServicePrincipalID: unknown})
+			_, err := e.client.ServicePrincipal(ctx, directory.App{ServicePrincipalID: unknown})
 			return err
 		}, http.StatusNotFound, "does not exist"},
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/entra"
 )
 
@@ -29,28 +30,28 @@ const NonGalleryTemplateID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
 var defaultAccessRole = uuid.Nil
 
 // Tenant reads GET /organization.
-func (c *SDKClient) Tenant(ctx context.Context) (Tenant, error) {
+func (c *SDKClient) Tenant(ctx context.Context) (directory.Tenant, error) {
 	resp, err := c.sdk.Organization().Get(ctx, nil)
 	if err != nil {
-		return Tenant{}, c.explain(opTenant, err)
+		return directory.Tenant{}, c.explain(opTenant, err)
 	}
 	orgs := resp.GetValue()
 	if len(orgs) == 0 {
-		return Tenant{}, &Error{Op: opTenant.what, Status: http.StatusOK,
+		return directory.Tenant{}, &Error{Op: opTenant.what, Status: http.StatusOK,
 			Fix: "Microsoft Graph listed no organization: check that the sign-in is to a work or school tenant"}
 	}
-	return Tenant{ID: deref(orgs[0].GetId()), DisplayName: deref(orgs[0].GetDisplayName())}, nil
+	return directory.Tenant{ID: deref(orgs[0].GetId()), DisplayName: deref(orgs[0].GetDisplayName())}, nil
 }
 
 // Domains reads GET /domains.
-func (c *SDKClient) Domains(ctx context.Context) ([]Domain, error) {
+func (c *SDKClient) Domains(ctx context.Context) ([]directory.Domain, error) {
 	resp, err := c.sdk.Domains().Get(ctx, nil)
 	if err != nil {
 		return nil, c.explain(opDomains, err)
 	}
-	var out []Domain
+	var out []directory.Domain
 	for _, d := range resp.GetValue() {
-		out = append(out, Domain{Name: deref(d.GetId()), Default: deref(d.GetIsDefault()),
+		out = append(out, directory.Domain{Name: deref(d.GetId()), Default: deref(d.GetIsDefault()),
 			Initial: deref(d.GetIsInitial()), Verified: deref(d.GetIsVerified())})
 	}
 	return out, nil
@@ -67,9 +68,9 @@ func checkName(o op, name string) error {
 }
 
 // CreateOIDCApp posts the application, then ensures its service principal.
-func (c *SDKClient) CreateOIDCApp(ctx context.Context, name string, redirectURIs []string) (App, error) {
+func (c *SDKClient) CreateOIDCApp(ctx context.Context, name string, redirectURIs []string) (directory.App, error) {
 	if err := checkName(opCreateApp, name); err != nil {
-		return App{}, err
+		return directory.App{}, err
 	}
 	body := models.NewApplication()
 	body.SetDisplayName(&name)
@@ -80,11 +81,11 @@ func (c *SDKClient) CreateOIDCApp(ctx context.Context, name string, redirectURIs
 	body.SetWeb(web)
 	made, err := c.sdk.Applications().Post(ctx, body, nil)
 	if err != nil {
-		return App{}, c.explain(opCreateApp, err)
+		return directory.App{}, c.explain(opCreateApp, err)
 	}
-	app := App{ObjectID: deref(made.GetId()), AppID: deref(made.GetAppId()), DisplayName: deref(made.GetDisplayName())}
+	app := directory.App{ObjectID: deref(made.GetId()), AppID: deref(made.GetAppId()), DisplayName: deref(made.GetDisplayName())}
 	if app.ObjectID == "" || app.AppID == "" {
-		return App{}, &Error{Op: opCreateApp.what, Status: http.StatusCreated, Fix: "Microsoft Graph answered without the new application's IDs: look for it under App registrations"}
+		return directory.App{}, &Error{Op: opCreateApp.what, Status: http.StatusCreated, Fix: "Microsoft Graph answered without the new application's IDs: look for it under App registrations"}
 	}
 	c.created(app.ObjectID, app.AppID)
 	c.log.Info("graph application created", "app_id", app.AppID, "object_id", app.ObjectID)
@@ -96,17 +97,17 @@ func (c *SDKClient) CreateOIDCApp(ctx context.Context, name string, redirectURIs
 
 // InstantiateSAMLApp posts the non-gallery template's instantiate action, then waits
 // until Graph shows both objects, since instantiation is not instant.
-func (c *SDKClient) InstantiateSAMLApp(ctx context.Context, name string) (App, error) {
+func (c *SDKClient) InstantiateSAMLApp(ctx context.Context, name string) (directory.App, error) {
 	if err := checkName(opInstantiate, name); err != nil {
-		return App{}, err
+		return directory.App{}, err
 	}
 	body := applicationtemplates.NewItemInstantiatePostRequestBody()
 	body.SetDisplayName(&name)
 	made, err := c.sdk.ApplicationTemplates().ByApplicationTemplateId(NonGalleryTemplateID).Instantiate().Post(ctx, body, nil)
 	if err != nil {
-		return App{}, c.explain(opInstantiate, err)
+		return directory.App{}, c.explain(opInstantiate, err)
 	}
-	var app App
+	var app directory.App
 	if a := made.GetApplication(); a != nil {
 		app.ObjectID, app.AppID, app.DisplayName = deref(a.GetId()), deref(a.GetAppId()), deref(a.GetDisplayName())
 	}
@@ -114,7 +115,7 @@ func (c *SDKClient) InstantiateSAMLApp(ctx context.Context, name string) (App, e
 		app.ServicePrincipalID = deref(sp.GetId())
 	}
 	if app.ObjectID == "" || app.AppID == "" || app.ServicePrincipalID == "" {
-		return App{}, &Error{Op: opInstantiate.what, Status: http.StatusCreated, Fix: "Microsoft Graph answered without the new application's IDs: look for it under Enterprise applications"}
+		return directory.App{}, &Error{Op: opInstantiate.what, Status: http.StatusCreated, Fix: "Microsoft Graph answered without the new application's IDs: look for it under Enterprise applications"}
 	}
 	c.created(app.ObjectID, app.AppID, app.ServicePrincipalID)
 	c.log.Info("graph SAML application created", "app_id", app.AppID, "object_id", app.ObjectID, "service_principal_id", app.ServicePrincipalID)
@@ -125,7 +126,7 @@ func (c *SDKClient) InstantiateSAMLApp(ctx context.Context, name string) (App, e
 }
 
 // readBackApp reads the application until Graph shows it.
-func (c *SDKClient) readBackApp(ctx context.Context, app App) error {
+func (c *SDKClient) readBackApp(ctx context.Context, app directory.App) error {
 	return c.settle(ctx, opReadApp, []string{app.ObjectID}, func() error {
 		_, err := c.sdk.Applications().ByApplicationId(app.ObjectID).Get(ctx, nil)
 		return c.explain(opReadApp, err)
@@ -133,7 +134,7 @@ func (c *SDKClient) readBackApp(ctx context.Context, app App) error {
 }
 
 // readBackSP reads the service principal until Graph shows it.
-func (c *SDKClient) readBackSP(ctx context.Context, app App) error {
+func (c *SDKClient) readBackSP(ctx context.Context, app directory.App) error {
 	return c.settle(ctx, opReadSP, []string{app.ServicePrincipalID}, func() error {
 		_, err := c.sdk.ServicePrincipals().ByServicePrincipalId(app.ServicePrincipalID).Get(ctx, nil)
 		return c.explain(opReadSP, err)
@@ -142,7 +143,7 @@ func (c *SDKClient) readBackSP(ctx context.Context, app App) error {
 
 // EnsureServicePrincipal reads the service principal by appId, creating it when there
 // is none; an application just created may not be replicated yet, which settle waits out.
-func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app App) (App, error) {
+func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app directory.App) (directory.App, error) {
 	if !entra.IsGUID(app.AppID) {
 		return app, &Error{Op: opCreateSP.what, Fix: fmt.Sprintf("%q is not an Application (client) ID: copy the GUID from the app's overview", app.AppID)}
 	}
@@ -195,7 +196,7 @@ func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app App) (App, e
 }
 
 // needs checks that app carries the IDs a step uses.
-func needs(o op, app App, object, sp bool) error {
+func needs(o op, app directory.App, object, sp bool) error {
 	switch {
 	case object && !entra.IsGUID(app.ObjectID):
 		return &Error{Op: o.what, Fix: "the application's Object ID is missing or not a GUID: create the app first, or copy the Object ID from App registrations"}
@@ -206,7 +207,7 @@ func needs(o op, app App, object, sp bool) error {
 }
 
 // patchApp PATCHes the application, retrying while a fresh one is not replicated.
-func (c *SDKClient) patchApp(ctx context.Context, o op, app App, body models.Applicationable) error {
+func (c *SDKClient) patchApp(ctx context.Context, o op, app directory.App, body models.Applicationable) error {
 	if err := needs(o, app, true, false); err != nil {
 		return err
 	}
@@ -217,7 +218,7 @@ func (c *SDKClient) patchApp(ctx context.Context, o op, app App, body models.App
 }
 
 // patchSP PATCHes the service principal, retrying while a fresh one is not replicated.
-func (c *SDKClient) patchSP(ctx context.Context, o op, app App, body models.ServicePrincipalable) error {
+func (c *SDKClient) patchSP(ctx context.Context, o op, app directory.App, body models.ServicePrincipalable) error {
 	if err := needs(o, app, false, true); err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (c *SDKClient) patchSP(ctx context.Context, o op, app App, body models.Serv
 }
 
 // SetRedirectURIs PATCHes web.redirectUris.
-func (c *SDKClient) SetRedirectURIs(ctx context.Context, app App, uris []string) error {
+func (c *SDKClient) SetRedirectURIs(ctx context.Context, app directory.App, uris []string) error {
 	body := models.NewApplication()
 	web := models.NewWebApplication()
 	web.SetRedirectUris(nonNil(uris))
@@ -238,7 +239,7 @@ func (c *SDKClient) SetRedirectURIs(ctx context.Context, app App, uris []string)
 
 // SetSAMLURLs PATCHes the application's identifierUris and web.redirectUris (where
 // Entra keeps the Reply URLs), then the service principal's SSO mode and relay state.
-func (c *SDKClient) SetSAMLURLs(ctx context.Context, app App, entityID, replyURL, relayState string) error {
+func (c *SDKClient) SetSAMLURLs(ctx context.Context, app directory.App, entityID, replyURL, relayState string) error {
 	if strings.TrimSpace(entityID) == "" || strings.TrimSpace(replyURL) == "" {
 		return &Error{Op: opSAMLURLs.what, Fix: "the Identifier (Entity ID) and the Reply URL (ACS) are both needed: copy them from the vendor's SAML settings"}
 	}
@@ -263,12 +264,12 @@ func (c *SDKClient) SetSAMLURLs(ctx context.Context, app App, entityID, replyURL
 }
 
 // AddPassword posts addPassword.
-func (c *SDKClient) AddPassword(ctx context.Context, app App, name string, end time.Time) (Password, error) {
+func (c *SDKClient) AddPassword(ctx context.Context, app directory.App, name string, end time.Time) (directory.Password, error) {
 	if err := needs(opAddPassword, app, true, false); err != nil {
-		return Password{}, err
+		return directory.Password{}, err
 	}
 	if !end.IsZero() && !end.After(time.Now()) {
-		return Password{}, &Error{Op: opAddPassword.what, Fix: "the end date is not in the future: pick a later one"}
+		return directory.Password{}, &Error{Op: opAddPassword.what, Fix: "the end date is not in the future: pick a later one"}
 	}
 	cred := models.NewPasswordCredential()
 	cred.SetDisplayName(&name)
@@ -285,22 +286,22 @@ func (c *SDKClient) AddPassword(ctx context.Context, app App, name string, end t
 		return c.explain(opAddPassword, err)
 	})
 	if err != nil {
-		return Password{}, err
+		return directory.Password{}, err
 	}
-	p := Password{Hint: deref(made.GetHint()), Value: deref(made.GetSecretText()),
+	p := directory.Password{Hint: deref(made.GetHint()), Value: deref(made.GetSecretText()),
 		Start: deref(made.GetStartDateTime()), End: deref(made.GetEndDateTime())}
 	if id := made.GetKeyId(); id != nil {
 		p.KeyID = id.String()
 	}
 	if p.Value == "" || p.KeyID == "" {
-		return Password{}, &Error{Op: opAddPassword.what, Status: http.StatusOK, Fix: "Microsoft Graph answered without the secret's value: remove the new secret in the portal and add another"}
+		return directory.Password{}, &Error{Op: opAddPassword.what, Status: http.StatusOK, Fix: "Microsoft Graph answered without the secret's value: remove the new secret in the portal and add another"}
 	}
 	c.log.Info("graph client secret added", "app_id", app.AppID, "password", p)
 	return p, nil
 }
 
 // RemovePassword posts removePassword.
-func (c *SDKClient) RemovePassword(ctx context.Context, app App, keyID string) error {
+func (c *SDKClient) RemovePassword(ctx context.Context, app directory.App, keyID string) error {
 	if err := needs(opRemovePass, app, true, false); err != nil {
 		return err
 	}
@@ -324,13 +325,13 @@ func redactSecretLike(s string) string {
 }
 
 // AddTokenSigningCertificate posts addTokenSigningCertificate.
-func (c *SDKClient) AddTokenSigningCertificate(ctx context.Context, app App, subject string, end time.Time) (SigningCertificate, error) {
+func (c *SDKClient) AddTokenSigningCertificate(ctx context.Context, app directory.App, subject string, end time.Time) (directory.SigningCertificate, error) {
 	if err := needs(opAddCert, app, false, true); err != nil {
-		return SigningCertificate{}, err
+		return directory.SigningCertificate{}, err
 	}
 	subject = strings.TrimSpace(subject)
 	if !strings.HasPrefix(subject, "CN=") || len(subject) == 3 {
-		return SigningCertificate{}, &Error{Op: opAddCert.what, Fix: fmt.Sprintf("the subject %q must be a distinguished name starting with CN=, e.g. CN=Microsoft Azure Federated SSO Certificate", subject)}
+		return directory.SigningCertificate{}, &Error{Op: opAddCert.what, Fix: fmt.Sprintf("the subject %q must be a distinguished name starting with CN=, e.g. CN=Microsoft Azure Federated SSO Certificate", subject)}
 	}
 	body := serviceprincipals.NewItemAddTokenSigningCertificatePostRequestBody()
 	body.SetDisplayName(&subject)
@@ -345,9 +346,9 @@ func (c *SDKClient) AddTokenSigningCertificate(ctx context.Context, app App, sub
 		return c.explain(opAddCert, err)
 	})
 	if err != nil {
-		return SigningCertificate{}, err
+		return directory.SigningCertificate{}, err
 	}
-	sc := SigningCertificate{Thumbprint: strings.ToUpper(deref(made.GetThumbprint())),
+	sc := directory.SigningCertificate{Thumbprint: strings.ToUpper(deref(made.GetThumbprint())),
 		Start: deref(made.GetStartDateTime()), End: deref(made.GetEndDateTime())}
 	if id := made.GetKeyId(); id != nil {
 		sc.KeyID = id.String()
@@ -368,7 +369,7 @@ func (c *SDKClient) AddTokenSigningCertificate(ctx context.Context, app App, sub
 }
 
 // ActivateSigningCertificate PATCHes preferredTokenSigningKeyThumbprint.
-func (c *SDKClient) ActivateSigningCertificate(ctx context.Context, app App, thumbprint string) error {
+func (c *SDKClient) ActivateSigningCertificate(ctx context.Context, app directory.App, thumbprint string) error {
 	th := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(thumbprint), ":", ""))
 	if len(th) != 40 || strings.Trim(th, "0123456789ABCDEF") != "" {
 		return &Error{Op: opActivateCert.what, Fix: fmt.Sprintf("%q is not a certificate thumbprint (40 hex digits)", thumbprint)}
@@ -379,7 +380,7 @@ func (c *SDKClient) ActivateSigningCertificate(ctx context.Context, app App, thu
 }
 
 // RequireAssignment PATCHes appRoleAssignmentRequired.
-func (c *SDKClient) RequireAssignment(ctx context.Context, app App, required bool) error {
+func (c *SDKClient) RequireAssignment(ctx context.Context, app directory.App, required bool) error {
 	sp := models.NewServicePrincipal()
 	sp.SetAppRoleAssignmentRequired(&required)
 	return c.patchSP(ctx, opRequireAssign, app, sp)
@@ -407,12 +408,12 @@ func eventual() *abs.RequestHeaders {
 }
 
 // SearchUsers GETs /users with $search.
-func (c *SDKClient) SearchUsers(ctx context.Context, term string) ([]Principal, error) {
+func (c *SDKClient) SearchUsers(ctx context.Context, term string) ([]directory.Principal, error) {
 	expr, ok := searchExpr(term, "displayName", "mail", "userPrincipalName")
 	if !ok {
 		return nil, &Error{Op: opSearchUsers.what, Fix: "nothing to search for: type the start of a name or email address"}
 	}
-	top := int32(SearchLimit)
+	top := int32(directory.SearchLimit)
 	resp, err := c.sdk.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		Headers: eventual(),
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Search: &expr, Top: &top,
@@ -421,21 +422,21 @@ func (c *SDKClient) SearchUsers(ctx context.Context, term string) ([]Principal, 
 	if err != nil {
 		return nil, c.explain(opSearchUsers, err)
 	}
-	var out []Principal
+	var out []directory.Principal
 	for _, u := range resp.GetValue() {
-		out = append(out, Principal{ID: deref(u.GetId()), Type: "User", DisplayName: deref(u.GetDisplayName()),
+		out = append(out, directory.Principal{ID: deref(u.GetId()), Type: "User", DisplayName: deref(u.GetDisplayName()),
 			UserPrincipalName: deref(u.GetUserPrincipalName()), Mail: deref(u.GetMail())})
 	}
 	return out, nil
 }
 
 // SearchGroups GETs /groups with $search.
-func (c *SDKClient) SearchGroups(ctx context.Context, term string) ([]Principal, error) {
+func (c *SDKClient) SearchGroups(ctx context.Context, term string) ([]directory.Principal, error) {
 	expr, ok := searchExpr(term, "displayName", "mail")
 	if !ok {
 		return nil, &Error{Op: opSearchGroups.what, Fix: "nothing to search for: type the start of a group's name"}
 	}
-	top := int32(SearchLimit)
+	top := int32(directory.SearchLimit)
 	resp, err := c.sdk.Groups().Get(ctx, &groups.GroupsRequestBuilderGetRequestConfiguration{
 		Headers: eventual(),
 		QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{Search: &expr, Top: &top,
@@ -444,15 +445,15 @@ func (c *SDKClient) SearchGroups(ctx context.Context, term string) ([]Principal,
 	if err != nil {
 		return nil, c.explain(opSearchGroups, err)
 	}
-	var out []Principal
+	var out []directory.Principal
 	for _, g := range resp.GetValue() {
-		out = append(out, Principal{ID: deref(g.GetId()), Type: "Group", DisplayName: deref(g.GetDisplayName()), Mail: deref(g.GetMail())})
+		out = append(out, directory.Principal{ID: deref(g.GetId()), Type: "Group", DisplayName: deref(g.GetDisplayName()), Mail: deref(g.GetMail())})
 	}
 	return out, nil
 }
 
-func assignment(a models.AppRoleAssignmentable) Assignment {
-	out := Assignment{ID: deref(a.GetId()), PrincipalType: deref(a.GetPrincipalType()),
+func assignment(a models.AppRoleAssignmentable) directory.Assignment {
+	out := directory.Assignment{ID: deref(a.GetId()), PrincipalType: deref(a.GetPrincipalType()),
 		PrincipalDisplayName: deref(a.GetPrincipalDisplayName())}
 	if p := a.GetPrincipalId(); p != nil {
 		out.PrincipalID = p.String()
@@ -462,13 +463,13 @@ func assignment(a models.AppRoleAssignmentable) Assignment {
 
 // Assign posts appRoleAssignedTo with the default access role; Graph refuses a
 // duplicate, which is then found among the assignments.
-func (c *SDKClient) Assign(ctx context.Context, app App, principal Principal) (Assignment, error) {
+func (c *SDKClient) Assign(ctx context.Context, app directory.App, principal directory.Principal) (directory.Assignment, error) {
 	if err := needs(opAssign, app, false, true); err != nil {
-		return Assignment{}, err
+		return directory.Assignment{}, err
 	}
 	pid, err := uuid.Parse(principal.ID)
 	if err != nil {
-		return Assignment{}, &Error{Op: opAssign.what, Fix: fmt.Sprintf("%q is not a user's or group's Object ID: pick the principal from a search", principal.ID)}
+		return directory.Assignment{}, &Error{Op: opAssign.what, Fix: fmt.Sprintf("%q is not a user's or group's Object ID: pick the principal from a search", principal.ID)}
 	}
 	rid, _ := uuid.Parse(app.ServicePrincipalID)
 	role := defaultAccessRole
@@ -486,7 +487,7 @@ func (c *SDKClient) Assign(ctx context.Context, app App, principal Principal) (A
 	if errors.As(err, &ge) && ge.Status == http.StatusBadRequest && strings.Contains(ge.Message, "already exists") {
 		list, lerr := c.ListAssignments(ctx, app)
 		if lerr != nil {
-			return Assignment{}, lerr
+			return directory.Assignment{}, lerr
 		}
 		for _, a := range list {
 			if strings.EqualFold(a.PrincipalID, pid.String()) {
@@ -495,7 +496,7 @@ func (c *SDKClient) Assign(ctx context.Context, app App, principal Principal) (A
 		}
 	}
 	if err != nil {
-		return Assignment{}, err
+		return directory.Assignment{}, err
 	}
 	out := assignment(made)
 	c.log.Info("graph assignment made", "app_id", app.AppID, "principal_id", out.PrincipalID, "principal_type", out.PrincipalType)
@@ -506,7 +507,7 @@ func (c *SDKClient) Assign(ctx context.Context, app App, principal Principal) (A
 const maxAssignmentPages = 50
 
 // ListAssignments GETs appRoleAssignedTo, following @odata.nextLink.
-func (c *SDKClient) ListAssignments(ctx context.Context, app App) ([]Assignment, error) {
+func (c *SDKClient) ListAssignments(ctx context.Context, app directory.App) ([]directory.Assignment, error) {
 	if err := needs(opAssignments, app, false, true); err != nil {
 		return nil, err
 	}
@@ -533,7 +534,7 @@ func (c *SDKClient) ListAssignments(ctx context.Context, app App) ([]Assignment,
 	if !complete {
 		return nil, &Error{Op: opAssignments.what, Fix: fmt.Sprintf("the app has more than %d pages of assignments: manage them in the portal", maxAssignmentPages)}
 	}
-	var out []Assignment
+	var out []directory.Assignment
 	for _, a := range list {
 		out = append(out, assignment(a))
 	}
@@ -541,7 +542,7 @@ func (c *SDKClient) ListAssignments(ctx context.Context, app App) ([]Assignment,
 }
 
 // Unassign DELETEs the assignment.
-func (c *SDKClient) Unassign(ctx context.Context, app App, assignmentID string) error {
+func (c *SDKClient) Unassign(ctx context.Context, app directory.App, assignmentID string) error {
 	if err := needs(opUnassign, app, false, true); err != nil {
 		return err
 	}

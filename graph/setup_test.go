@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssowizard/ssowizard/directory"
 	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/graph"
 	"github.com/ssowizard/ssowizard/harness"
@@ -153,12 +154,12 @@ func checkLogin(t *testing.T, what string, res *sp.Result, wantOK bool, wantAADS
 	}
 }
 
-func findOne(t *testing.T, what string, ps []graph.Principal, err error, name string) graph.Principal {
+func findOne(t *testing.T, what string, ps []directory.Principal, err error, name string) directory.Principal {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s = %v", what, err)
 	}
-	i := slices.IndexFunc(ps, func(p graph.Principal) bool { return p.DisplayName == name })
+	i := slices.IndexFunc(ps, func(p directory.Principal) bool { return p.DisplayName == name })
 	if i < 0 {
 		t.Fatalf("%s = %+v, want %q among them", what, ps, name)
 	}
