@@ -28,7 +28,7 @@ func ExplainAADSTS(text string) *AADSTS {
 		return &AADSTS{
 			Code:    "AADSTS" + code,
 			Meaning: "An Entra error code this tool has no explanation for; the message text says more.",
-			Fix:     "Look the code up at https://login.microsoftonline.com/error?code=" + code + ".",
+			Fix:     "Look the code up at " + entra.LoginBase + "/error?code=" + code + ".",
 		}
 	}
 	return &AADSTS{Code: "AADSTS" + code, Meaning: e.Meaning, Fix: e.Fix}

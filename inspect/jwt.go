@@ -300,7 +300,7 @@ func isJWTAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
 
 func isGraphAudience(aud []string) bool {
 	for _, a := range aud {
-		if strings.EqualFold(a, entra.GraphAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), "https://graph.microsoft.com") {
+		if strings.EqualFold(a, entra.GraphAppID) || strings.EqualFold(strings.TrimSuffix(a, "/"), entra.GraphBase) {
 			return true
 		}
 	}
@@ -311,7 +311,7 @@ func isGraphAudience(aud []string) bool {
 // the authority being the v2 issuer without /v2.0 (which also fits the local harness).
 func entraKeysURL(iss string) string {
 	if tid := entraTenantFromIssuer(iss); tid != "" {
-		return "https://login.microsoftonline.com/" + tid + "/discovery/v2.0/keys"
+		return entra.LoginBase + "/" + tid + "/discovery/v2.0/keys"
 	}
 	if authority, ok := strings.CutSuffix(iss, "/v2.0"); ok && strings.HasPrefix(authority, "https://") {
 		return authority + "/discovery/v2.0/keys"
@@ -460,14 +460,14 @@ func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
 	ver := jwtClaim(c, "ver")
 	issTenant := entraTenantFromIssuer(iss)
 	switch {
-	case strings.HasPrefix(iss, "https://sts.windows.net/"):
+	case strings.HasPrefix(iss, entra.STSBase):
 		r.add(CodeTokenVersion, SeverityInfo,
 			"This is a v1.0 token (issuer https://sts.windows.net/{tenant}/): the token version follows the endpoint used (/oauth2/authorize gives v1, /oauth2/v2.0/authorize gives v2); v1 tokens carry unique_name instead of preferred_username.",
 			"Use the v2.0 endpoints and the issuer https://login.microsoftonline.com/{tenant}/v2.0 unless the app expects v1.")
 		if ver == "2.0" {
 			r.add(CodeTokenVersion, SeverityWarning, "The token says ver 2.0 but has the v1 issuer shape.", "Check which endpoint issued it.")
 		}
-	case strings.HasPrefix(iss, "https://login.microsoftonline.com/") && strings.HasSuffix(iss, "/v2.0"):
+	case strings.HasPrefix(iss, entra.LoginBase+"/") && strings.HasSuffix(iss, "/v2.0"):
 		r.add(CodeTokenVersion, SeverityInfo,
 			"This is a v2.0 token (issuer https://login.microsoftonline.com/{tenant}/v2.0), as the /oauth2/v2.0 endpoints issue.", "")
 		if ver == "1.0" {

@@ -274,7 +274,7 @@ func ParseMetadata(b []byte) (*Metadata, error) {
 // entraTenantFromIssuer returns the tenant GUID of an Entra issuer
 // (https://sts.windows.net/{tid}/ or https://login.microsoftonline.com/{tid}/v2.0), or "".
 func entraTenantFromIssuer(iss string) string {
-	for _, prefix := range []string{"https://sts.windows.net/", "https://login.microsoftonline.com/"} {
+	for _, prefix := range []string{entra.STSBase, entra.LoginBase + "/"} {
 		if rest, ok := strings.CutPrefix(iss, prefix); ok {
 			tid, _, _ := strings.Cut(rest, "/")
 			if entra.IsGUID(tid) {

@@ -66,7 +66,7 @@ import (
 )
 
 // odataBase is the literal prefix of @odata.context values, as Entra writes them.
-const odataBase = "https://graph.microsoft.com/v1.0/$metadata#"
+const odataBase = entra.GraphV1 + "/$metadata#"
 
 // Config is what the Graph side needs from the harness.
 type Config struct {

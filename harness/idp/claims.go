@@ -43,7 +43,7 @@ func (p *IdP) groupClaims(c claims, appID string, u *tenant.User, f faults) {
 	if gc.Overage || f.groupsOverage {
 		c["_claim_names"] = map[string]string{"groups": "src1"}
 		c["_claim_sources"] = map[string]map[string]string{"src1": {
-			"endpoint": "https://graph.microsoft.com/v1.0/users/" + u.ID + "/getMemberObjects",
+			"endpoint": entra.GraphV1 + "/users/" + u.ID + "/getMemberObjects",
 		}}
 		return
 	}
