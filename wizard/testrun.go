@@ -163,6 +163,10 @@ var claimAliases = map[string][]string{
 	"upn":         {"upn", "preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"},
 }
 
+// Claim is the run's claim named name, or by a name Entra uses for it (email is also
+// emailaddress and its URI), with a value; nil when the run has none.
+func (r TestRun) Claim(name string) *inspect.Claim { return findClaim(r.Claims, name) }
+
 func findClaim(cs []inspect.Claim, want string) *inspect.Claim {
 	names := append([]string{want}, claimAliases[strings.ToLower(want)]...)
 	for i, c := range cs {
