@@ -94,9 +94,10 @@ func violations(kind string, imps imports) []string {
 				why = "the embedded SP imports only the inspector of the project"
 			case under(dir, "harness") && (under(local, "wizard") || under(local, "graph") || under(local, "replay")):
 				why = "the harness stands below the wizard and the Graph client"
-			// wizard/check still reads the emulator's secret and redirect-URI rules, and
-			// the window its tenant types, until the Entra vocabulary and the harness's
-			// facts take their place (issue 15, parts 3 and 4).
+			// wizard/check still reads the emulator's secret and redirect-URI rules until
+			// the Entra vocabulary takes their place (issue 15, part 3).
+			case kind == "code" && under(dir, "wizard/ui") && under(local, "harness") && local != "harness":
+				why = "the window draws the facts the harness hands out, not the emulator's model"
 			case kind == "code" && under(dir, "wizard") && !under(dir, "wizard/check") && !under(dir, "wizard/ui") && under(local, "harness"):
 				why = "the wizard engine does not reach into the emulator: cmd wires the harness in, and replay rebuilds its tenant"
 			case kind == "code" && under(local, "replay") && !under(dir, "cmd") && !under(dir, "replay"):
@@ -153,6 +154,7 @@ func TestViolationsAreCaught(t *testing.T) {
 	plant("wizard", "b.go", "package wizard\nimport _ \""+module+"/harness/tenant\"\n")
 	plant("wizard", "b_test.go", "package wizard_test\nimport _ \""+module+"/replay\"\n")
 	plant("wizard/ui", "u.go", "package ui\nimport _ \""+module+"/replay\"\n")
+	plant("wizard/ui", "h.go", "package ui\nimport (\n_ \""+module+"/harness\"\n_ \""+module+"/harness/idp\"\n)\n")
 	plant("harness/idp", "r.go", "package idp\nimport _ \""+module+"/replay\"\n")
 	plant("graph", "g.go", "package graph\nimport _ \"github.com/microsoftgraph/msgraph-sdk-go\"\n")
 	plant("graph", "g_test.go", "package graph\nimport _ \"fyne.io/fyne/v2/test\"\n")
@@ -172,6 +174,7 @@ func TestViolationsAreCaught(t *testing.T) {
 		"wizard/store (code) imports " + module + "/wizard/ui: the wizard engine must not depend on its window",
 		"wizard (code) imports " + module + "/harness/tenant: the wizard engine does not reach into the emulator: cmd wires the harness in, and replay rebuilds its tenant",
 		"wizard/ui (code) imports " + module + "/replay: only the command replays an evidence bundle",
+		"wizard/ui (code) imports " + module + "/harness/idp: the window draws the facts the harness hands out, not the emulator's model",
 		"harness/idp (code) imports " + module + "/replay: the harness stands below the wizard and the Graph client",
 	}
 	sort.Strings(want)
