@@ -280,7 +280,7 @@ var entries = []AADSTS{
 		Meaning: "The refresh token has expired or is invalid because of Conditional Access sign-in frequency.",
 		Fix:     "Sign in again interactively for a new refresh token.",
 		SignIn:  "the saved sign-in has expired: sign in again"},
-	{Code: 900144, Error: "invalid_request", Status: bad, Delivery: InTokenJSON | OnErrorPage | OnSignInPage,
+	{Code: 900144, Error: "invalid_request", Status: bad, Delivery: AtRedirect | InTokenJSON | OnErrorPage | OnSignInPage,
 		Text:    "The request body must contain the following parameter: '%s'.",
 		Meaning: "The request is missing a required parameter.",
 		Fix:     "Send the parameter the message names.",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -51,6 +52,9 @@ func startWith(t testing.TB, change func(*harness.Config)) (*harness.Server, *cl
 	cfg := harness.Config{StateDir: t.TempDir(), Now: clk.Now, DevicePollInterval: 200 * time.Millisecond}
 	if change != nil {
 		change(&cfg)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(recorder{delivered})
 	}
 	srv, err := harness.Start(context.Background(), cfg)
 	if err != nil {
