@@ -158,7 +158,7 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 		if opts.AtCaptureTime && m.src.Started != "" {
 			if t, err := time.Parse(time.RFC3339Nano, m.src.Started); err == nil {
 				o.Now = t.UTC()
-				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture recorded this entry; give a time to check at instead (--now) to judge it at another moment."
+				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture says it recorded this entry; nothing authenticates that timestamp, so the message was valid then only if the capture is honest. Give a time to check at instead (--now) to judge it at another moment."
 			}
 		}
 		in := &InputInfo{Format: m.format, Size: len(m.raw)}
@@ -180,7 +180,12 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 		src := m.src
 		sub.Source = &src
 		if timeNote != "" && sub.Kind != "" && sub.Kind != KindOIDCError {
-			sub.add(CodeCheckedAtCaptureTime, SeverityInfo, timeNote, "")
+			// A warning, so the verdict and the command line say it: the capture's own
+			// timestamp stood in for the clock. It is the only time a captured message
+			// can be judged at (at the clock, every message in a capture has expired),
+			// and the signed IssueInstant and NotOnOrAfter still bound it, so the
+			// message is not called unverified for it.
+			sub.add(CodeCheckedAtCaptureTime, SeverityWarning, timeNote, "")
 		}
 		switch sub.Kind {
 		case KindSAMLAuthnRequest:
