@@ -78,6 +78,7 @@ const (
 	CodeMetadataCertExpiring  = "cert-expiring"
 	CodeSignatureRedirectOnly = "query-signature"
 	CodeTimeUnreadable        = "time-unreadable"
+	CodeXMLTooManyAttrs       = "xml-too-many-attributes"
 )
 
 // Report is what Inspect learns about one message. Its JSON form is the stable

@@ -51,7 +51,7 @@ func inspectSAML(doc []byte, in *InputInfo, opts *Options) *Report {
 			// Refused unread as an attack, yet worth naming: an XXE payload wrapped around a
 			// Response is a rejected Response (exit 1), not unreadable input (exit 2).
 			// Malformed input stays kindless: it is unreadable.
-			if se.code == CodeXMLDoctype || se.code == CodeXMLTooDeep {
+			if se.code == CodeXMLDoctype || se.code == CodeXMLTooDeep || se.code == CodeXMLTooManyAttrs {
 				r.Kind = sniffKind(doc)
 			}
 			r.add(se.code, SeverityError, se.msg, safetyFix(se.code))
@@ -96,6 +96,8 @@ func safetyFix(code string) string {
 		return "Entra never sends a DOCTYPE: treat this message as hostile, or strip the declaration if you built it by hand."
 	case CodeXMLTooDeep:
 		return "Entra never nests that deep: treat this message as hostile."
+	case CodeXMLTooManyAttrs:
+		return "Entra never writes that many attributes: treat this message as hostile."
 	}
 	return "Check that the whole message was copied (base64 and URL encodings intact) and that nothing edited it."
 }

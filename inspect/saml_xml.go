@@ -42,9 +42,20 @@ func parseXML(doc []byte) (*etree.Document, error) {
 	return buildTree(newXMLTokenizer(doc))
 }
 
+// Bounds on attributes, namespace declarations included. Entra's elements carry at
+// most 8 and all the open elements together fewer than 30; metadata is no different.
+// Resolving a prefix (etree's NamespaceURI) reads the attributes of every open element,
+// so the second bound keeps each resolution cheap however large the document.
+const (
+	maxElementAttrs = 64
+	maxOpenAttrs    = 128
+)
+
 func buildTree(src tokenSource) (*etree.Document, error) {
 	d := etree.NewDocument()
 	var stack []string // raw names of the open elements
+	var openAttrs []int // attributes on each open element
+	inScope := 0        // their sum
 	cur := &d.Element
 	roots := 0
 	rt := roundTripper{cache: roundTripOK}
@@ -75,6 +86,16 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 			if !qname(t.name) {
 				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", t.raw)}
 			}
+			if len(t.attrs) > maxElementAttrs {
+				return nil, &xmlSafetyError{CodeXMLTooManyAttrs, fmt.Sprintf("The element <%s> carries %d attributes, more than the %d allowed (Entra's carry at most 8); refused as a resource-exhaustion attempt.", t.raw, len(t.attrs), maxElementAttrs)}
+			}
+			inScope += len(t.attrs)
+			openAttrs = append(openAttrs, len(t.attrs))
+			if inScope > maxOpenAttrs {
+				return nil, &xmlSafetyError{CodeXMLTooManyAttrs, fmt.Sprintf("The element <%s> and the elements around it carry more than %d attributes and namespace declarations together (Entra's fewer than 30); refused as a resource-exhaustion attempt.", t.raw, maxOpenAttrs)}
+			}
+			// Pairwise, as etree's CreateAttr below also is: at most maxElementAttrs²/2
+			// comparisons for an element that takes several hundred bytes to write.
 			for i, a := range t.attrs {
 				if !qname(a.Name) {
 					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", a.raw, t.raw)}
@@ -101,6 +122,8 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 			}
 			// No round-trip check: the name equals the start tag's, already checked.
 			stack = stack[:len(stack)-1]
+			inScope -= openAttrs[len(openAttrs)-1]
+			openAttrs = openAttrs[:len(openAttrs)-1]
 			cur = cur.Parent()
 		case tokText:
 			if len(stack) == 0 {
