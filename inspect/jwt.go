@@ -112,15 +112,11 @@ func inspectJWT(tok string, in *InputInfo, opts *Options) *Report {
 		seen[cl.name] = true
 	}
 
-	access := isJWTAccessToken(p.header, c)
-	if access {
-		r.add(CodeAccessTokenNotForYou, SeverityInfo,
-			"This is an access token (it carries "+accessTokenEvidence(p.header, c)+"), not an ID token: it authorises calls to an API and proves nothing about a sign-in to the app.",
-			"To check a sign-in, inspect the id_token the app received.")
-	}
+	accessWhy := accessTokenEvidence(p.header, c)
+	access := accessWhy != ""
 	checkJWTSignature(r, p, c, opts)
 	checkJWTTimes(r, c, opts)
-	checkJWTAudience(r, c, access, opts)
+	checkJWTAudience(r, c, accessWhy, opts)
 	checkJWTIssuer(r, c, opts)
 	checkJWTContent(r, c, access, opts)
 	return r
@@ -297,14 +293,9 @@ func describeJWTClaims(r *Report, cs []jwtMember) {
 	r.SessionIndex = jwtClaim(c, "sid")
 }
 
-// isJWTAccessToken tells an access token from an ID token: only access tokens carry
-// scp, appid, idtyp or the at+jwt type, and an ID token's audience is always the
-// client ID (a GUID), never an API URI such as api://… or https://….
-func isJWTAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
-	return accessTokenEvidence(h, c) != ""
-}
-
-// accessTokenEvidence names what marks the token as an access token, or "".
+// accessTokenEvidence names what marks the token as an access token, or "" for an ID
+// token: only access tokens carry scp, appid, idtyp or the at+jwt type, and an ID
+// token's audience is always the client ID (a GUID), never an API URI such as api://….
 func accessTokenEvidence(h map[string]any, c map[string]json.RawMessage) string {
 	if typ, _ := h["typ"].(string); strings.EqualFold(typ, "at+jwt") {
 		return "the at+jwt type"
@@ -487,7 +478,8 @@ func checkJWTTimes(r *Report, c map[string]json.RawMessage, opts *Options) {
 
 // checkJWTAudience checks the token is an ID token for the app (OIDC Core 3.1.3.7):
 // the client ID is its one audience, and azp, when present, is the client ID too.
-func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts *Options) {
+func checkJWTAudience(r *Report, c map[string]json.RawMessage, accessWhy string, opts *Options) {
+	access := accessWhy != ""
 	aud := jwtClaimValues(c["aud"])
 	if isGraphAudience(aud) {
 		r.add(CodeAccessTokenNotForYou, SeverityError,
@@ -503,6 +495,11 @@ func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts
 			"This is an access token (audience "+strings.Join(aud, ", ")+"), not an ID token: an app must not accept it as proof of sign-in, and it carries no nonce to tie it to this sign-in.",
 			"Validate the id_token to sign the user in; use the access token only to call the API it is for.")
 		return
+	}
+	if access {
+		r.add(CodeAccessTokenNotForYou, SeverityInfo,
+			"This is an access token (it carries "+accessWhy+"), not an ID token: it authorises calls to an API and proves nothing about a sign-in to the app.",
+			"To check a sign-in, inspect the id_token the app received.")
 	}
 	if opts.ClientID == "" {
 		r.notChecked("audience: no client ID was given (--client-id)")

@@ -39,7 +39,8 @@ func (e *xmlSafetyError) Error() string { return e.msg }
 // document. The tokens come from xmlTokenizer, which yields what encoding/xml would,
 // or refuses.
 func parseXML(doc []byte) (*etree.Document, error) {
-	return buildTree(newXMLTokenizer(doc))
+	d, _, err := buildTreeCounted(newXMLTokenizer(doc))
+	return d, err
 }
 
 // Bounds on attributes, namespace declarations included. Entra's elements carry at
@@ -52,8 +53,23 @@ const (
 )
 
 func buildTree(src tokenSource) (*etree.Document, error) {
+	d, _, err := buildTreeCounted(src)
+	return d, err
+}
+
+// buildTreeCounted builds the tree and counts its work: a unit per token, per attribute
+// comparison (the duplicate check and etree's CreateAttr each compare an attribute with
+// those before it), and per attribute in scope at each element (what resolving its
+// prefix later reads). Tests hold the count linear in the size of the document.
+func buildTreeCounted(src tokenSource) (*etree.Document, int, error) {
+	work := 0
+	d, err := buildTreeWork(src, &work)
+	return d, work, err
+}
+
+func buildTreeWork(src tokenSource, work *int) (*etree.Document, error) {
 	d := etree.NewDocument()
-	var stack []string // raw names of the open elements
+	var stack []string  // raw names of the open elements
 	var openAttrs []int // attributes on each open element
 	inScope := 0        // their sum
 	cur := &d.Element
@@ -71,8 +87,10 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 		if err != nil {
 			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
 		}
+		*work++
 		switch t.kind {
 		case tokStart:
+			*work += inScope + len(t.attrs)*len(t.attrs)
 			if len(stack) == 0 {
 				roots++
 				if roots > 1 {
