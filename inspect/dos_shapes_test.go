@@ -52,3 +52,63 @@ func shapeManyNamespaces(n, e int) []byte {
 	b.WriteString(`</samlp:Response>`)
 	return []byte(b.String())
 }
+
+// shapeC14NWithinLimits is the costliest canonicalization the limits allow: a root
+// declaring maxInclusivePrefixes prefixes, all of them on the InclusiveNamespaces
+// list, and n children that each redeclare one, declare another and use two more.
+func shapeC14NWithinLimits(n int) (doc []byte, prefixList string) {
+	var b, list strings.Builder
+	b.WriteString(`<r:Root xmlns:r="urn:r"`)
+	for i := range maxInclusivePrefixes {
+		fmt.Fprintf(&b, ` xmlns:p%d="urn:%d"`, i, i)
+		fmt.Fprintf(&list, "p%d ", i)
+	}
+	b.WriteString(`>`)
+	for i := range n {
+		fmt.Fprintf(&b, `<p%d:x xmlns:p%d="urn:other" xmlns:q="urn:q" p%d:a="1" q:b="2"/>`, i%16, (i+1)%16, (i+2)%16)
+	}
+	b.WriteString(`</r:Root>`)
+	return []byte(b.String()), list.String()
+}
+
+// shapeParseWithinLimits is the costliest parse the limits allow: a root and a child
+// carrying maxElementAttrs attributes each (so maxOpenAttrs are in scope below them),
+// then n empty grandchildren named as the elements the inspector looks up by namespace.
+func shapeParseWithinLimits(n int) []byte {
+	attrs := func(b *strings.Builder, prefix string, k int) {
+		for i := range k {
+			fmt.Fprintf(b, ` %s%d="v"`, prefix, i)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"`)
+	attrs(&b, "a", maxElementAttrs-1)
+	b.WriteString(`><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"`)
+	attrs(&b, "b", maxOpenAttrs-maxElementAttrs-1)
+	b.WriteString(`>`)
+	for i := range n {
+		if i%4 == 0 {
+			b.WriteString(`<Assertion/>`)
+			continue
+		}
+		b.WriteString(`<Signature/>`)
+	}
+	b.WriteString(`</Assertion></samlp:Response>`)
+	return []byte(b.String())
+}
+
+// shapeWideElements is n sibling elements with maxElementAttrs attributes each: the
+// attribute comparisons at their bound.
+func shapeWideElements(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">`)
+	for range n {
+		b.WriteString(`<x`)
+		for i := range maxElementAttrs {
+			fmt.Fprintf(&b, ` a%d=""`, i)
+		}
+		b.WriteString(`/>`)
+	}
+	b.WriteString(`</samlp:Response>`)
+	return []byte(b.String())
+}

@@ -90,7 +90,6 @@ func buildTreeWork(src tokenSource, work *int) (*etree.Document, error) {
 		*work++
 		switch t.kind {
 		case tokStart:
-			*work += inScope + len(t.attrs)*len(t.attrs)
 			if len(stack) == 0 {
 				roots++
 				if roots > 1 {
@@ -107,6 +106,7 @@ func buildTreeWork(src tokenSource, work *int) (*etree.Document, error) {
 			if len(t.attrs) > maxElementAttrs {
 				return nil, &xmlSafetyError{CodeXMLTooManyAttrs, fmt.Sprintf("The element <%s> carries %d attributes, more than the %d allowed (Entra's carry at most 8); refused as a resource-exhaustion attempt.", t.raw, len(t.attrs), maxElementAttrs)}
 			}
+			*work += inScope + len(t.attrs)*len(t.attrs)
 			inScope += len(t.attrs)
 			openAttrs = append(openAttrs, len(t.attrs))
 			if inScope > maxOpenAttrs {
