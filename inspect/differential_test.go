@@ -55,7 +55,7 @@ func TestDifferentialCrewjam(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := inspect.Inspect(c.Input, opts)
-			nameID, cjErr := fixtures.CrewjamParse(c)
+		nameID, cjErr := fixtures.CrewjamParse(c)
 			if cjErr == nil && slices.Contains(c.Params.Expect.AbsentValues, nameID) {
 				t.Fatalf("crewjam accepted the attacker's identity %q", nameID)
 			}
@@ -125,4 +125,57 @@ func TestDifferentialInterop(t *testing.T) {
 // decodePOST undoes the HTTP-POST binding's base64.
 func decodePOST(b []byte) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+}
+
+// FuzzDifferentialCrewjam mutates the SAML login cases: whenever the inspector calls a
+// response verified (a valid signature by the trusted key covering the claims) and as
+// expected, crewjam/saml, configured as the same SP, must accept it and read the same
+// NameID. An inspector that passes what an SP refuses, or shows another user than the
+// one an SP signs in, fails here.
+func FuzzDifferentialCrewjam(f *testing.F) {
+	keys, err := fixtures.LoadKeys(filepath.Join("testdata", "keys"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	all, err := fixtures.Build(fixtures.Env{Now: time.Now(), Keys: keys, KeysDir: "../../keys"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var cases []fixtures.Case
+	for _, c := range all {
+		if c.Response != nil && c.TrustCert != nil {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		f.Fatal("no SAML login cases to mutate")
+	}
+	for i, c := range cases {
+		f.Add(uint8(i), c.Response)
+	}
+	base := filepath.Join("testdata", "cases", "live")
+	f.Fuzz(func(t *testing.T, which uint8, response []byte) {
+		c := cases[int(which)%len(cases)]
+		opts, err := buildOptions(base, c.Params.Options, c.Files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := inspect.Inspect(response, opts)
+		verified := r.OK() && r.ClaimsSigned && r.Signature != nil && r.Signature.Status == inspect.SigValid &&
+			r.Signature.TrustedBy != "" && r.Signature.TrustedBy != "embedded"
+		if !verified {
+			return
+		}
+		if r.Has(inspect.CodeCertExpired) {
+			return // an intended difference: see inspectorDifferences["expired-cert"]
+		}
+		c.Response = response
+		nameID, cjErr := fixtures.CrewjamParse(c)
+		if cjErr != nil {
+			t.Fatalf("the inspector verified a response (case %s mutated) that crewjam rejects: %v\nfindings %v", c.Name, cjErr, findingCodes(r))
+		}
+		if r.Subject == nil || r.Subject.NameID != nameID {
+			t.Fatalf("the inspector shows subject %+v, crewjam signs in %q", r.Subject, nameID)
+		}
+	})
 }
