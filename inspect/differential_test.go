@@ -55,7 +55,7 @@ func TestDifferentialCrewjam(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := inspect.Inspect(c.Input, opts)
-		nameID, cjErr := fixtures.CrewjamParse(c)
+			nameID, cjErr := fixtures.CrewjamParse(c)
 			if cjErr == nil && slices.Contains(c.Params.Expect.AbsentValues, nameID) {
 				t.Fatalf("crewjam accepted the attacker's identity %q", nameID)
 			}
