@@ -142,6 +142,8 @@ func TestFailClosedSAMLConditions(t *testing.T) {
 		{"confirmation NotOnOrAfter without Z, a day old", assertionEdit(` NotOnOrAfter="`+ts(5*time.Minute)+`"`, ` NotOnOrAfter="`+strings.TrimSuffix(ts(5*time.Minute-24*time.Hour), "Z")+`"`), nil, CodeTimeUnreadable},
 		{"Conditions NotOnOrAfter with a leading space", assertionEdit(` NotOnOrAfter="`+ts(70*time.Minute)+`"`, ` NotOnOrAfter=" `+ts(70*time.Minute)+`"`), nil, CodeTimeUnreadable},
 		{"Conditions NotOnOrAfter with an offset", assertionEdit(` NotOnOrAfter="`+ts(70*time.Minute)+`"`, ` NotOnOrAfter="2026-11-23T13:10:00+01:00"`), nil, CodeTimeUnreadable},
+		{"unsigned Response IssueInstant unreadable", assertionEdit(`IssueInstant="`+ts(0)+`"`, `IssueInstant="2026-11-23T120:00:00.000Z"`), nil, CodeTimeUnreadable},
+		{"AuthnInstant without Z", assertionEdit(`AuthnInstant="`+ts(-time.Second)+`"`, `AuthnInstant="`+strings.TrimSuffix(ts(-time.Second), "Z")+`"`), nil, CodeTimeUnreadable},
 		{"NotBefore in the bearer confirmation", assertionEdit(`<SubjectConfirmationData `, `<SubjectConfirmationData NotBefore="`+ts(0)+`" `), nil, CodeSubjectConfirmation},
 		{"confirmation without Recipient", assertionEdit(` Recipient="`+testACS+`"`, ""), func(o *Options) { o.ACS = "" }, CodeRecipientMismatch},
 		{"signed InResponseTo missing, header matches", assertionEdit(scd, `<SubjectConfirmationData NotOnOrAfter="`+ts(5*time.Minute)+`" Recipient="`+testACS+`"/>`), nil, CodeInResponseToMismatch},

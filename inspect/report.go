@@ -130,6 +130,8 @@ type Report struct {
 	conditions        int        // how many Conditions elements
 	unknownConditions []string   // conditions not understood
 	confNotBefore     string     // the bearer SubjectConfirmationData's NotBefore
+	assertionIssued   string     // the assertion's IssueInstant
+	assertionRead     bool       // an assertion was read
 	// fromSP marks a logout message issued by the expected SP: like an AuthnRequest, it
 	// vouches for no one to the SP, and Entra checks its signature if it requires one.
 	fromSP bool

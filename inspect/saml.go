@@ -357,6 +357,7 @@ func readAssertion(r *Report, src, orig *etree.Element) {
 		}
 	}
 
+	r.assertionIssued, r.assertionRead = attr(src, "IssueInstant"), true
 	subj := child(src, nsAssertion, "Subject")
 	if subj != nil {
 		nid := child(subj, nsAssertion, "NameID")
@@ -772,7 +773,17 @@ func checkTimes(r *Report, opts *Options, conf *Confirmation) {
 			"Treat the assertion as not Entra's: Entra writes times such as 2026-11-23T17:00:00.000Z.")
 		return true
 	}
-	bad := unreadable("Conditions NotBefore", r.NotBefore)
+	// Every xs:dateTime is checked, including those no check reads (the message's
+	// IssueInstant, AuthnInstant): a message an SP cannot even unmarshal is not valid.
+	bad := false
+	if r.IssueInstant == "" || (r.assertionRead && r.assertionIssued == "") {
+		r.add(CodeTimeUnreadable, SeverityError, "The message or its assertion has no IssueInstant, which SAML requires of every Response and Assertion.", "Treat the message as not Entra's.")
+		bad = true
+	}
+	bad = unreadable("IssueInstant", r.IssueInstant) || bad
+	bad = unreadable("Assertion IssueInstant", r.assertionIssued) || bad
+	bad = unreadable("AuthnInstant", r.AuthnInstant) || bad
+	bad = unreadable("Conditions NotBefore", r.NotBefore) || bad
 	bad = unreadable("Conditions NotOnOrAfter", r.NotOnOrAfter) || bad
 	if conf != nil {
 		bad = unreadable("SubjectConfirmationData NotOnOrAfter", conf.NotOnOrAfter) || bad
