@@ -1,6 +1,7 @@
 package inspect_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crewjam/saml"
 
 	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
@@ -189,7 +192,17 @@ func FuzzDifferentialCrewjam(f *testing.F) {
 		if !verified || r.Has(inspect.CodeCertExpired) {
 			return // expired-cert is an intended difference: see inspectorDifferences
 		}
-		c.Response = response
+		// crewjam also refuses a Response issued more than saml.MaxIssueDelay (90 s) from
+		// its clock, a policy of its own: SAML bounds delivery by the signed bearer
+		// confirmation's NotOnOrAfter (Entra's: 5 minutes), which the inspector checks.
+		// A mutated IssueInstant outside crewjam's window is that difference, not a bug.
+		issued, err := time.Parse(time.RFC3339Nano, r.IssueInstant)
+		if err != nil || time.Since(issued).Abs() > saml.MaxIssueDelay-10*time.Second {
+			return
+		}
+		// The inspector reads a paste, so it trims the white space (and a BOM) around it;
+		// an SP is handed the document itself, which is what the inspector verified.
+		c.Response = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(response), []byte("\uFEFF")))
 		nameID, cjErr := fixtures.CrewjamParse(c)
 		if cjErr != nil {
 			t.Fatalf("the inspector verified a response (case %s, %d bytes cut at %d, %q inserted) that crewjam rejects: %v\nfindings %v", c.Name, cut, pos, insert, cjErr, findingCodes(r))
