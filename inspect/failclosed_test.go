@@ -144,6 +144,7 @@ func TestFailClosedSAMLConditions(t *testing.T) {
 		{"Conditions NotOnOrAfter with an offset", assertionEdit(` NotOnOrAfter="`+ts(70*time.Minute)+`"`, ` NotOnOrAfter="2026-11-23T13:10:00+01:00"`), nil, CodeTimeUnreadable},
 		{"unsigned Response IssueInstant unreadable", assertionEdit(`IssueInstant="`+ts(0)+`"`, `IssueInstant="2026-11-23T120:00:00.000Z"`), nil, CodeTimeUnreadable},
 		{"AuthnInstant without Z", assertionEdit(`AuthnInstant="`+ts(-time.Second)+`"`, `AuthnInstant="`+strings.TrimSuffix(ts(-time.Second), "Z")+`"`), nil, CodeTimeUnreadable},
+		{"no Status in the Response", assertionEdit(`<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>`, ""), nil, CodeStatusError},
 		{"NotBefore in the bearer confirmation", assertionEdit(`<SubjectConfirmationData `, `<SubjectConfirmationData NotBefore="`+ts(0)+`" `), nil, CodeSubjectConfirmation},
 		{"confirmation without Recipient", assertionEdit(` Recipient="`+testACS+`"`, ""), func(o *Options) { o.ACS = "" }, CodeRecipientMismatch},
 		{"signed InResponseTo missing, header matches", assertionEdit(scd, `<SubjectConfirmationData NotOnOrAfter="`+ts(5*time.Minute)+`" Recipient="`+testACS+`"/>`), nil, CodeInResponseToMismatch},

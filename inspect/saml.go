@@ -113,6 +113,11 @@ func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trust
 	}
 	readHeader(r, resp)
 	readStatus(r, resp)
+	if r.Status == nil || r.Status.Code == "" {
+		// StatusResponseType requires a Status (SAML core 3.2.2), and only Success
+		// signs anyone in: a Response without one says nothing either way.
+		r.add(CodeStatusError, SeverityError, "The Response has no Status code; SAML requires one, and only Success means the sign-in succeeded.", "Treat the message as not Entra's: Entra always sends a Status.")
+	}
 
 	assertions := children(resp, nsAssertion, "Assertion")
 	encrypted := children(resp, nsAssertion, "EncryptedAssertion")
