@@ -180,7 +180,11 @@ type run struct {
 	c    *scimclient.Client
 	// created, in creation order: kind ("User"/"Group") and id.
 	created []created
-	stopped bool
+	// maybeUsers and maybeGroups were sent to be created but no id came back (an
+	// error after the POST); cleanup looks them up by their matching attribute.
+	maybeUsers  []scimclient.User
+	maybeGroups []scimclient.Group
+	stopped     bool
 }
 
 type created struct{ kind, id string }
@@ -322,6 +326,8 @@ func (r *run) createUser(ctx context.Context, u scimclient.User) (string, bool) 
 	res, err := r.c.ProvisionUser(ctx, u)
 	if res.ID != "" && res.Action == scimclient.ActionCreate {
 		r.created = append(r.created, created{"User", res.ID})
+	} else if err != nil {
+		r.maybeUsers = append(r.maybeUsers, u)
 	}
 	if err != nil {
 		r.failed(stepCreateUser, mark, err, fixFor(stepCreateUser, r.mode, err))
@@ -475,6 +481,8 @@ func (r *run) groups(ctx context.Context, suffix, idA, idB string) {
 	res, err := r.c.ProvisionGroup(ctx, g, nil)
 	if res.ID != "" && res.Action == scimclient.ActionCreate {
 		r.created = append(r.created, created{"Group", res.ID})
+	} else if err != nil {
+		r.maybeGroups = append(r.maybeGroups, g)
 	}
 	if err != nil {
 		if !r.failed(stepCreateGroup, mark, err, fixFor(stepCreateGroup, r.mode, err)) {
@@ -590,7 +598,7 @@ func (r *run) forget(id string) {
 // cleanup deletes whatever this mode created and has not deleted yet, groups first,
 // with a fresh bounded context so a cancelled or failed run still cleans up.
 func (r *run) cleanup(parent context.Context) {
-	if len(r.created) == 0 {
+	if len(r.created) == 0 && len(r.maybeUsers) == 0 && len(r.maybeGroups) == 0 {
 		return
 	}
 	d := r.o.CleanupTimeout
@@ -599,6 +607,27 @@ func (r *run) cleanup(parent context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), d)
 	defer cancel()
+	// A POST that failed after the endpoint stored the object leaves no id behind;
+	// the matching filter finds it, if the endpoint can answer one.
+	for _, g := range r.maybeGroups {
+		found, err := r.c.FindGroup(ctx, g)
+		switch {
+		case err != nil:
+			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("maybe a Group named %q (%s): it could not be looked up", g.DisplayName, r.mode))
+		case found != nil:
+			r.created = append(r.created, created{"Group", found.ID()})
+		}
+	}
+	for _, u := range r.maybeUsers {
+		found, err := r.c.FindUser(ctx, u)
+		switch {
+		case err != nil:
+			r.rep.Leftovers = append(r.rep.Leftovers, fmt.Sprintf("maybe a User with userName %q (%s): it could not be looked up", u.UserPrincipalName, r.mode))
+		case found != nil:
+			r.created = append(r.created, created{"User", found.ID()})
+		}
+	}
+	r.maybeUsers, r.maybeGroups = nil, nil
 	sort.SliceStable(r.created, func(i, j int) bool { return r.created[i].kind == "Group" && r.created[j].kind != "Group" })
 	for _, c := range r.created {
 		var err error

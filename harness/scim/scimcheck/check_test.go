@@ -152,3 +152,28 @@ func ioNopCloser(s string) *nopCloser { return &nopCloser{strings.NewReader(s)} 
 type nopCloser struct{ *strings.Reader }
 
 func (nopCloser) Close() error { return nil }
+
+// An endpoint that stores a user and then answers the POST with an error leaves no id
+// to delete; the check finds the user by its userName and deletes it anyway.
+func TestCreatedDespiteErrorIsCleanedUp(t *testing.T) {
+	lying := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users") {
+				next.ServeHTTP(httptest.NewRecorder(), r)
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusBadGateway)
+				w.Write([]byte("<html>bad gateway</html>"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	s, url := receiver(t, lying)
+	rep := run(t, url, token)
+	if rep.OK {
+		t.Fatalf("report OK despite failed creates:\n%s", dump(rep))
+	}
+	if u := s.Users(); len(u) != 0 || len(rep.Leftovers) != 0 {
+		t.Errorf("left %d users behind, leftovers %v", len(u), rep.Leftovers)
+	}
+}

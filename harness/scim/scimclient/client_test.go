@@ -64,7 +64,7 @@ func TestParseTenantURL(t *testing.T) {
 // ([scim-compat] "Flags to alter the SCIM behavior", [scim-build] request examples).
 func TestRequestShapes(t *testing.T) {
 	for _, tc := range []struct {
-		mode                        string
+		mode                         string
 		update, disable, add, remove string
 	}{
 		{
