@@ -256,10 +256,15 @@ func jobJSON(j *syncJob) map[string]any {
 	}
 }
 
-// engine builds Entra's SCIM client from the saved (or given) credentials.
+// engine builds Entra's SCIM client from the saved (or given) credentials; the tenant
+// URL's flag picks the dialect.
 func (a *API) engine(secrets map[string]string, log func(scimclient.Exchange)) (*scimclient.Client, error) {
+	return a.engineMode(secrets, log, scimclient.ModeFromTenantURL)
+}
+
+func (a *API) engineMode(secrets map[string]string, log func(scimclient.Exchange), mode scimclient.Mode) (*scimclient.Client, error) {
 	return scimclient.New(scimclient.Config{TenantURL: secrets["BaseAddress"], Auth: scimclient.Auth{BearerToken: secrets["SecretToken"]},
-		HTTP: a.scimHTTP, Log: log})
+		HTTP: a.scimHTTP, Log: log, Mode: mode})
 }
 
 // validateCredentials is the portal's Test Connection. [graph-sync-validate]
@@ -300,12 +305,15 @@ func (a *API) validateCredentials(c *call, st *syncState) {
 
 // cycle collects one run's log entries and counts.
 type cycle struct {
-	a       *API
-	app     tenant.App
-	job     *syncJob
-	cycleID string
-	exports int
-	failed  int
+	// onDemand: provisionOnDemand, where the aadOptscim062020 flag does not work yet,
+	// so Entra's default dialect is sent whatever the tenant URL says. [scim-compat]
+	onDemand bool
+	a        *API
+	app      tenant.App
+	job      *syncJob
+	cycleID  string
+	exports  int
+	failed   int
 }
 
 // runCycle pushes the app's assigned users and groups: users first, then groups and
@@ -383,7 +391,11 @@ func scimUser(u tenant.User) scimclient.User {
 // user provisions one user and logs what happened.
 func (cy *cycle) user(ctx stdcontext.Context, st *syncState, u tenant.User) error {
 	var exchanges []scimclient.Exchange
-	client, err := cy.a.engine(st.secrets, func(ex scimclient.Exchange) { exchanges = append(exchanges, ex) })
+	mode := scimclient.ModeFromTenantURL
+	if cy.onDemand {
+		mode = scimclient.ModeEntraDefault
+	}
+	client, err := cy.a.engineMode(st.secrets, func(ex scimclient.Exchange) { exchanges = append(exchanges, ex) }, mode)
 	if err != nil {
 		cy.log("create", "User", u.ID, u.DisplayName, "", exchanges, err)
 		return err
@@ -594,7 +606,7 @@ func (a *API) provisionOnDemand(c *call, app tenant.App, st *syncState, job *syn
 		return
 	}
 	users, _ := a.scope(app)
-	cyc := &cycle{a: a, app: app, job: job}
+	cyc := &cycle{a: a, app: app, job: job, onDemand: true}
 	cyc.cycleID, _ = tenant.NewGUID(rand.Reader)
 	result, details := "Success", map[string]any{}
 	if !slices.ContainsFunc(users, func(x tenant.User) bool { return x.ID == u.ID }) {
