@@ -578,7 +578,7 @@ func (r *run) deleteAndVerify(ctx context.Context, step, kind, id string, mark i
 		_, err = r.c.GetGroup(ctx, id, true)
 	}
 	var se *scimclient.Error
-	if errors.As(err, &se) && se.Kind == scimclient.KindStatus && se.Status == http.StatusNotFound {
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		r.record(step, mark, Pass, "", "")
 		return
 	}
