@@ -94,3 +94,23 @@ func TestSetGetRemove(t *testing.T) {
 		t.Errorf("Remove filtered element left %v", r["emails"])
 	}
 }
+
+// FuzzPaths: filters and paths come from the network; parsing and applying them never
+// panics, and what parses applies.
+func FuzzPaths(f *testing.F) {
+	for _, s := range []string{`userName eq "a"`, `externalId eq jyoung`, `emails[type eq "work"].value`,
+		`members[value eq "x"]`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", `a eq "\u00e9" and b eq c`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = scimattr.ParseFilter(s)
+		p, err := scimattr.ParsePath(s)
+		if err != nil {
+			return
+		}
+		r := map[string]any{"emails": []any{map[string]any{"type": "work", "value": "x"}, "junk"}, "name": "flat"}
+		_ = scimattr.Set(r, p, "v")
+		_, _ = scimattr.Get(r, p)
+		scimattr.Remove(r, p)
+	})
+}

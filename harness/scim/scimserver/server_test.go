@@ -181,3 +181,38 @@ func TestListenLoopbackOnly(t *testing.T) {
 		t.Errorf("GET %s/Users = %d %s", base, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// FuzzPatch: any PATCH body leaves the server answering a SCIM status, never panicking,
+// and a rejected PATCH changes nothing.
+func FuzzPatch(f *testing.F) {
+	f.Add(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
+	f.Add(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"name.givenName":"A","emails[type eq \"work\"].value":"b"}}]}`)
+	f.Add(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`)
+	f.Add(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"name","value":3}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		s := scimserver.New(scimserver.Options{BearerToken: "tok"})
+		send := func(method, path, body string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer tok")
+			req.Header.Set("Content-Type", "application/scim+json")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			return w
+		}
+		w := send("POST", "/Users", userBody)
+		var created map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil || w.Code != 201 {
+			t.Fatalf("POST = %d %s", w.Code, w.Body)
+		}
+		before := send("GET", "/Users/"+created["id"].(string), "").Body.String()
+		w = send("PATCH", "/Users/"+created["id"].(string), body)
+		if w.Code != 200 && w.Code != 400 {
+			t.Fatalf("PATCH = %d %s, want 200 or 400", w.Code, w.Body)
+		}
+		if w.Code == 400 {
+			if after := send("GET", "/Users/"+created["id"].(string), "").Body.String(); after != before {
+				t.Fatalf("a rejected PATCH changed the user:\n%s\n%s", before, after)
+			}
+		}
+	})
+}
