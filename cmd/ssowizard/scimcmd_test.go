@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 
@@ -63,6 +64,12 @@ func TestSCIMRefusals(t *testing.T) {
 	t.Setenv("SCIM_TEST_TOKEN", "rcv-token")
 	t.Setenv("SCIM_WRONG_TOKEN", "not-it")
 	t.Setenv("SCIM_EMPTY", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/scim"
+	ln.Close()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -76,6 +83,7 @@ func TestSCIMRefusals(t *testing.T) {
 		{"bad mode", []string{"--url", base, "--token-env", "SCIM_TEST_TOKEN", "--mode", "rfc"}, exitUsage, `--mode "rfc"`},
 		{"remote without a terminal", []string{"--url", "https://scim.example.invalid/scim", "--token-env", "SCIM_TEST_TOKEN"}, exitUsage, "without confirmation; run it in a terminal to be asked, or pass --yes"},
 		{"wrong token", []string{"--url", base, "--token-env", "SCIM_WRONG_TOKEN"}, exitWrong, "refused the credentials (HTTP 401)"},
+		{"nothing listening", []string{"--url", closed, "--token-env", "SCIM_TEST_TOKEN"}, exitWrong, "got no answer: dial tcp"},
 	} {
 		code, _, errOut := runCmd(t, "", append([]string{"scim"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.err) {

@@ -318,6 +318,11 @@ func (c *Client) do(ctx context.Context, step, method, path string, query url.Va
 	c.auth.apply(req)
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// *url.Error repeats the method and URL the message already names.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		ex.Error = err.Error()
 		c.emit(ex)
 		return nil, &Error{Kind: KindNetwork, Step: step, Method: method, URL: u.String(), Err: err}
