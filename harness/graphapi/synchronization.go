@@ -245,9 +245,15 @@ func (a *API) syncJobs(c *call, app tenant.App, rest []string) {
 }
 
 func jobJSON(j *syncJob) map[string]any {
+	// A job not running shows Graph's "never" interval, as in the create response of
+	// [prov-config-api]; a running one the 40-minute cycle of [scim-build].
+	schedule := map[string]any{"expiration": nil, "interval": "P10675199DT2H48M5.4775807S", "state": "Disabled"}
+	if j.status == "Active" {
+		schedule["interval"], schedule["state"] = "PT40M", "Active"
+	}
 	return map[string]any{
 		"id": j.id, "templateId": scimTemplateID,
-		"schedule": map[string]any{"expiration": nil, "interval": "PT40M", "state": map[bool]string{true: "Active", false: "Disabled"}[j.status == "Active"]},
+		"schedule": schedule,
 		"status": map[string]any{
 			"code": j.status, "lastExecution": j.lastExecution, "quarantine": nil, "countSuccessiveCompleteFailures": 0,
 			"escrowsPruned": false, "progress": []any{}, "synchronizedEntryCountByType": []any{}, "troubleshootingUrl": nil,
