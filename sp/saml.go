@@ -24,6 +24,7 @@ import (
 	"github.com/crewjam/saml"
 	"github.com/crewjam/saml/samlsp"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/inspect"
 )
 
@@ -353,7 +354,7 @@ func (s *SAML) finishLogin(res *Result, sp *saml.ServiceProvider, b64 string, ac
 	}
 	nameIDFinding(res.Report)
 	claims := claimMap(res.Report)
-	upnDomain(res.Report, first(claims, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"), c.ExpectedDomain)
+	upnDomain(res.Report, first(claims, entra.ClaimName), c.ExpectedDomain)
 	if res.Report.Has(inspect.CodeGroupsOverage) {
 		addFinding(res.Report, CodeGroupsOverageUnresolved, inspect.SeverityInfo,
 			"The user is in too many groups to list in the assertion; a SAML login brings no token to ask Microsoft Graph for them, so the SP did not resolve them.",
