@@ -9,22 +9,28 @@ import (
 )
 
 func TestIsGUID(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want bool
-	}{
-		{"9c6b41c5-3d43-4132-a583-70bcdfad5911", true},
-		{"9C6B41C5-3D43-4132-A583-70BCDFAD5911", true},
-		{"00000000-0000-0000-0000-000000000000", true},
-		{"{9c6b41c5-3d43-4132-a583-70bcdfad5911}", false},
-		{" 9c6b41c5-3d43-4132-a583-70bcdfad5911", false},
-		{"9c6b41c53d434132a58370bcdfad5911", false},
-		{"9c6b41c5-3d43-4132-a583-70bcdfad591g", false},
-		{"9c6b41c5_3d43-4132-a583-70bcdfad5911", false},
-		{"", false},
-	} {
-		if got := entra.IsGUID(tc.in); got != tc.want {
-			t.Errorf("IsGUID(%q) = %v, want %v", tc.in, got, tc.want)
+	guids := []string{
+		"9c6b41c5-3d43-4132-a583-70bcdfad5911",
+		"9C6B41C5-3D43-4132-A583-70BCDFAD5911",
+		"00000000-0000-0000-0000-000000000000",
+	}
+	// Entra prints GUIDs bare: braces, space, missing dashes and other letters are not one.
+	notGUIDs := []string{
+		"{9c6b41c5-3d43-4132-a583-70bcdfad5911}",
+		" 9c6b41c5-3d43-4132-a583-70bcdfad5911",
+		"9c6b41c53d434132a58370bcdfad5911",
+		"9c6b41c5-3d43-4132-a583-70bcdfad591g",
+		"9c6b41c5_3d43-4132-a583-70bcdfad5911",
+		"",
+	}
+	for _, s := range guids {
+		if !entra.IsGUID(s) {
+			t.Errorf("IsGUID(%q) = false, want true", s)
+		}
+	}
+	for _, s := range notGUIDs {
+		if entra.IsGUID(s) {
+			t.Errorf("IsGUID(%q) = true, want false", s)
 		}
 	}
 	if !entra.SameGUID("9C6B41C5-3D43-4132-A583-70BCDFAD5911", "9c6b41c5-3d43-4132-a583-70bcdfad5911") {
