@@ -109,7 +109,7 @@ func checkCredential(target Target, clientID string) error {
 	if err := target.Validate(); err != nil {
 		return err
 	}
-	if !entra.IsGUID(clientID) {
+	if !entra.IsGUID(strings.TrimSpace(clientID)) {
 		return fmt.Errorf("credential: the client ID %q is not a GUID; copy the Application (client) ID from the app's overview", clientID)
 	}
 	return nil

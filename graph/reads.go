@@ -45,7 +45,7 @@ func (c *SDKClient) Application(ctx context.Context, app directory.App) (directo
 		get = func() (models.Applicationable, error) {
 			return c.sdk.Applications().ByApplicationId(app.ObjectID).Get(ctx, cfg)
 		}
-	case entra.IsGUID(app.AppID):
+	case entra.IsGUID(strings.TrimSpace(app.AppID)):
 		cfg := &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
 			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: appSelect}}
 		get = func() (models.Applicationable, error) { return c.sdk.ApplicationsWithAppId(&app.AppID).Get(ctx, cfg) }
@@ -135,7 +135,7 @@ func (c *SDKClient) ServicePrincipal(ctx context.Context, app directory.App) (di
 		get = func() (models.ServicePrincipalable, error) {
 			return c.sdk.ServicePrincipals().ByServicePrincipalId(app.ServicePrincipalID).Get(ctx, cfg)
 		}
-	case entra.IsGUID(app.AppID):
+	case entra.IsGUID(strings.TrimSpace(app.AppID)):
 		cfg := &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{Select: spSelect}}
 		get = func() (models.ServicePrincipalable, error) {

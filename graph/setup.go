@@ -144,7 +144,7 @@ func (c *SDKClient) readBackSP(ctx context.Context, app directory.App) error {
 // EnsureServicePrincipal reads the service principal by appId, creating it when there
 // is none; an application just created may not be replicated yet, which settle waits out.
 func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app directory.App) (directory.App, error) {
-	if !entra.IsGUID(app.AppID) {
+	if !entra.IsGUID(strings.TrimSpace(app.AppID)) {
 		return app, &Error{Op: opCreateSP.what, Fix: fmt.Sprintf("%q is not an Application (client) ID: copy the GUID from the app's overview", app.AppID)}
 	}
 	if app.ObjectID == "" {
@@ -198,9 +198,9 @@ func (c *SDKClient) EnsureServicePrincipal(ctx context.Context, app directory.Ap
 // needs checks that app carries the IDs a step uses.
 func needs(o op, app directory.App, object, sp bool) error {
 	switch {
-	case object && !entra.IsGUID(app.ObjectID):
+	case object && !entra.IsGUID(strings.TrimSpace(app.ObjectID)):
 		return &Error{Op: o.what, Fix: "the application's Object ID is missing or not a GUID: create the app first, or copy the Object ID from App registrations"}
-	case sp && !entra.IsGUID(app.ServicePrincipalID):
+	case sp && !entra.IsGUID(strings.TrimSpace(app.ServicePrincipalID)):
 		return &Error{Op: o.what, Fix: "the enterprise application's Object ID is missing or not a GUID: create its service principal first"}
 	}
 	return nil
