@@ -76,6 +76,9 @@ type AADSTS struct {
 // Message is Entra's text with the names filled in, in the order of Text's verbs.
 func (a AADSTS) Message(names ...any) string { return fmt.Sprintf(a.Text, names...) }
 
+// UnknownMeaning is what the project says of a code the catalogue does not hold.
+const UnknownMeaning = "An Entra error code this tool has no explanation for; the message text says more."
+
 // Lookup finds the catalogue entry of a code.
 func Lookup(code int) (AADSTS, bool) {
 	a, ok := catalogue[code]

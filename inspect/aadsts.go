@@ -27,7 +27,7 @@ func ExplainAADSTS(text string) *AADSTS {
 	if !ok || e.Meaning == "" || e.Fix == "" || strconv.Itoa(n) != code {
 		return &AADSTS{
 			Code:    "AADSTS" + code,
-			Meaning: "An Entra error code this tool has no explanation for; the message text says more.",
+			Meaning: entra.UnknownMeaning,
 			Fix:     "Look the code up at " + entra.LoginBase + "/error?code=" + code + ".",
 		}
 	}

@@ -46,6 +46,8 @@ func Probe(code int, description string) Result {
 		if e, ok := entra.Lookup(code); ok {
 			r.Fix = e.Fix
 			r.Detail = e.Meaning
+		} else if code >= 1000 {
+			r.Detail = entra.UnknownMeaning
 		}
 	}
 	if description != "" {

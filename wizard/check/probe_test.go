@@ -24,7 +24,7 @@ func TestProbe(t *testing.T) {
 		{90002, "AADSTS90002: Tenant 'x' not found.", want{id: "probe-tenant-not-found", severity: check.Error, field: "tenant_id", message: []string{"AADSTS90002"}}},
 		{53003, "AADSTS53003: Access has been blocked by Conditional Access policies.",
 			want{id: "probe-failed", severity: check.Error, message: []string{"AADSTS53003"}, fix: []string{"Conditional Access"}, detail: []string{"Conditional Access policy.\nAADSTS53003"}}},
-		{9999999, "", want{id: "probe-failed", severity: check.Error, message: []string{"AADSTS9999999"}, fix: []string{"https://login.microsoftonline.com/error?code=9999999"}}},
+		{9999999, "", want{id: "probe-failed", severity: check.Error, message: []string{"AADSTS9999999"}, fix: []string{"https://login.microsoftonline.com/error?code=9999999"}, detail: []string{"no explanation"}}},
 		{-1, "dial tcp: timeout", want{id: "probe-failed", severity: check.Error, detail: []string{"timeout"}}},
 	} {
 		tc.check(t, fmt.Sprintf("Probe(%d)", tc.code), check.Probe(tc.code, tc.desc))
