@@ -2,7 +2,8 @@
 
 // Command shot waits for an X11 window with a given title to show something drawn, saves
 // it as a PNG and exits 0; it exits 1 when the window has not appeared, or stayed blank,
-// by the deadline. The Windows smoke test runs it beside the .exe under wine and Xvfb.
+// by the deadline, and 3 as soon as the process given by -pid has ended without showing
+// it. The Windows smoke test runs it beside the .exe under wine and Xvfb.
 package main
 
 import (
@@ -21,8 +22,9 @@ func main() {
 	name := flag.String("name", "ssowizard", "the window's title")
 	out := flag.String("out", "window.png", "write the screenshot to `FILE`")
 	wait := flag.Duration("timeout", 3*time.Minute, "give up after this long")
+	pid := flag.Int("pid", 0, "give up as soon as the process `PID` (the program that opens the window) has ended")
 	flag.Parse()
-	img, err := await(*name, time.Now().Add(*wait))
+	img, err := await(*name, *pid, time.Now().Add(*wait))
 	if img != nil {
 		if werr := save(*out, img); werr != nil {
 			fmt.Fprintf(os.Stderr, "shot: %v\n", werr)
@@ -30,15 +32,22 @@ func main() {
 		}
 		fmt.Printf("shot: %s, %dx%d\n", *out, img.Bounds().Dx(), img.Bounds().Dy())
 	}
+	if errors.Is(err, errExited) {
+		fmt.Fprintf(os.Stderr, "shot: %v\n", err)
+		os.Exit(3)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "shot: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-// await polls for the window until it shows something drawn or the deadline passes; it
-// returns the last picture it took, drawn or not.
-func await(name string, deadline time.Time) (image.Image, error) {
+// errExited is returned when the process that should open the window has ended.
+var errExited = errors.New("the program ended before its window showed")
+
+// await polls for the window until it shows something drawn, the deadline passes or the
+// process pid (when not 0) ends; it returns the last picture it took, drawn or not.
+func await(name string, pid int, deadline time.Time) (image.Image, error) {
 	var last image.Image
 	lastErr := fmt.Errorf("no window titled %q appeared", name)
 	for {
@@ -58,6 +67,11 @@ func await(name string, deadline time.Time) (image.Image, error) {
 		}
 		if time.Now().After(deadline) {
 			return last, lastErr
+		}
+		if pid != 0 {
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+				return last, fmt.Errorf("%w (%v)", errExited, lastErr)
+			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
