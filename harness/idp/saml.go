@@ -72,6 +72,7 @@ type samlAuthn struct {
 	nameIDFormat                string
 	authnRefs                   []string
 	forceAuthn, isPassive       bool
+	authTime                    time.Time // when the user signed in
 }
 
 // saml2 is /{tenant}/saml2: AuthnRequests by HTTP-Redirect or HTTP-POST, and
@@ -272,7 +273,10 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 		}
 	}
 	p.SignIn(w, r, app, SignInOptions{ForceLogin: req.forceAuthn, Passive: req.isPassive},
-		func(w http.ResponseWriter, r *http.Request, u *tenant.User) { p.samlFinish(w, r, req, u) })
+		func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time) {
+			req.authTime = authTime
+			p.samlFinish(w, r, req, u)
+		})
 }
 
 // childNS finds the first child element of el with that namespace and local name.
@@ -378,6 +382,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 		Signer:        signing.signer,
 		EncryptTo:     enc,
 		Now:           f.tokenTime(p.now()),
+		AuthnInstant:  f.authnInstant(req.authTime),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"slices"
+	"time"
 
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -17,12 +18,18 @@ const (
 	ScenarioSignBoth        = "sign-both"        // sign the Response and the Assertion
 	ScenarioUnsigned        = "unsigned"         // sign nothing
 	ScenarioTransientNameID = "transient-nameid" // a transient NameID whatever the request asks
+	ScenarioOldSession      = "old-session"      // the user signed in OldSessionAge ago (AuthnInstant)
 )
+
+// OldSessionAge is how long before the response the old-session scenario says the user
+// signed in: a persistent session from the morning, past the two hours that SPs with
+// a maximum-authentication-age rule (Spring Security's default among them) accept.
+const OldSessionAge = 8 * time.Hour
 
 // samlFaults are the scenarios in force for one app's SAML answers.
 type samlFaults struct {
 	faults
-	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID bool
+	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID, oldSession bool
 }
 
 func (p *IdP) samlFaultsFor(appID string) samlFaults {
@@ -37,6 +44,7 @@ func (p *IdP) samlFaultsFor(appID string) samlFaults {
 		signBoth:        has(ScenarioSignBoth),
 		unsigned:        has(ScenarioUnsigned),
 		transientNameID: has(ScenarioTransientNameID),
+		oldSession:      has(ScenarioOldSession),
 	}
 }
 
@@ -66,4 +74,18 @@ func (f samlFaults) algorithm(app *tenant.App) entrasaml.Algorithm {
 		return entrasaml.RSASHA1
 	}
 	return entrasaml.RSASHA256
+}
+
+// authnInstant is when the response says the user signed in: the session's start, on
+// the token clock (so clock-skew moves it too), or OldSessionAge earlier under
+// old-session.
+func (f samlFaults) authnInstant(signedIn time.Time) time.Time {
+	if signedIn.IsZero() {
+		return time.Time{}
+	}
+	t := f.tokenTime(signedIn)
+	if f.oldSession {
+		t = t.Add(-OldSessionAge)
+	}
+	return t
 }
