@@ -94,7 +94,7 @@ func (p *IdP) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	case rt != "code":
 		p.redirectError(w, r, req, &aadError{http.StatusBadRequest, "unsupported_response_type", 700054,
-			"response_type '" + rt + "' is not enabled for the application. The harness supports the authorization code flow only: send response_type=code."})
+			"response_type '" + rt + "' is not enabled for the application."})
 		return
 	}
 	req.scope = q.Get("scope")
@@ -167,8 +167,8 @@ func (p *IdP) clientAndRedirect(r *http.Request, clientID, redirectURI string, h
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !validAppID(clientID) {
+			return nil, errInvalidAppID(clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -256,7 +256,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		return
 	}
 	if !check.Access.Allowed() {
-		p.redirectError(w, r, req, errNotAssigned(&req.app, u.UPN))
+		p.redirectError(w, r, req, errNotAssigned(&req.app))
 		return
 	}
 	app, _ := p.store.AppByID(req.clientID) // consent may have been granted meanwhile

@@ -79,8 +79,9 @@ func asSeen(u *tenant.User, f faults) *tenant.User {
 	return &g
 }
 
-// idToken builds the v2.0 ID token for the user and app.
-func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) (string, error) {
+// idToken builds the ID token for the user and app: v2.0, or for the v1 endpoints v1.0
+// (the sts.windows.net issuer, upn, unique_name and amr, names always present).
+func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time, v1 bool) (string, error) {
 	tid := p.store.TenantID()
 	f := p.faultsFor(app.AppID)
 	u = asSeen(u, f)
@@ -113,6 +114,17 @@ func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) 
 		c["idp"] = idp
 	}
 	p.groupClaims(c, app.AppID, u, f)
+	if v1 {
+		c["iss"], c["ver"] = V1Issuer(tid), "1.0"
+		c["amr"] = []string{"pwd"}
+		c["name"], c["oid"] = u.DisplayName, u.ID
+		c["family_name"], c["given_name"] = u.Surname, u.GivenName
+		c["unique_name"] = preferredUsername(u)
+		if u.IdentityProvider() == "" {
+			c["upn"] = u.UPN
+		}
+		delete(c, "preferred_username")
+	}
 	return p.signJWT(c, false)
 }
 

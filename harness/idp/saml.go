@@ -219,7 +219,7 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 	}
 	if acs := root.SelectAttrValue("AssertionConsumerServiceURL", ""); acs != "" {
 		if _, ok := app.MatchRedirectURI(acs); !ok {
-			p.errorPage(w, r, errRedirectMismatch(acs, app.AppID))
+			p.errorPage(w, r, errReplyURLMismatch(app.AppID))
 			return
 		}
 		req.acs = acs
@@ -311,7 +311,7 @@ func (p *IdP) samlFinish(w http.ResponseWriter, r *http.Request, req *samlAuthn,
 		return
 	}
 	if !check.Access.Allowed() {
-		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errNotAssigned(&req.app, u.UPN))
+		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errNotAssigned(&req.app))
 		return
 	}
 	if len(req.authnRefs) > 0 && !slices.ContainsFunc(req.authnRefs, func(ref string) bool { return slices.Contains(passwordContexts, ref) }) {

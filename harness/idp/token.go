@@ -72,6 +72,10 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 		p.writeJSONError(w, r, aerr)
 		return
 	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		p.writeJSONError(w, r, errCrossOrigin(origin))
+		return
+	}
 	switch gt {
 	case "authorization_code":
 		p.redeemCode(w, r, cl)
@@ -107,8 +111,8 @@ func (p *IdP) authenticate(r *http.Request, requireSecret, confidential bool) (*
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !validAppID(clientID) {
+			return nil, errInvalidAppID(clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -259,7 +263,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 		return
 	}
 	if check, err := p.store.CheckAccess(cl.app.AppID, u.ID); err != nil || !check.Access.Allowed() {
-		p.writeJSONError(w, r, errNotAssigned(&cl.app, u.UPN))
+		p.writeJSONError(w, r, errNotAssigned(&cl.app))
 		return
 	}
 	appidacr := "0"
@@ -281,7 +285,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 	ig := *g
 	ig.scopes = scopes
 	if scopes.openid {
-		if resp.IDToken, err = p.idToken(&cl.app, &u, &ig, now); err != nil {
+		if resp.IDToken, err = p.idToken(&cl.app, &u, &ig, now, isV1(r)); err != nil {
 			http.Error(w, "sign token", http.StatusInternalServerError)
 			return
 		}
@@ -305,7 +309,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 	if resp.IDToken != "" {
 		p.issued(IssuedIDToken, []byte(resp.IDToken))
 	}
-	writeJSON(w, http.StatusOK, resp)
+	p.writeTokens(w, r, resp, scopes.resource, now)
 }
 
 func (p *IdP) clientCredentials(w http.ResponseWriter, r *http.Request, cl *client) {
@@ -330,11 +334,11 @@ func (p *IdP) clientCredentials(w http.ResponseWriter, r *http.Request, cl *clie
 		return
 	}
 	p.log.Info("tokens issued", "client_id", cl.app.AppID, "grant", "client_credentials")
-	writeJSON(w, http.StatusOK, tokenResponse{
+	p.writeTokens(w, r, tokenResponse{
 		TokenType:    "Bearer",
 		Scope:        scope,
 		ExpiresIn:    int64(exp.Sub(now) / time.Second),
 		ExtExpiresIn: int64(exp.Sub(now) / time.Second),
 		AccessToken:  at,
-	})
+	}, s.resource, now)
 }

@@ -1,0 +1,212 @@
+package idp_test
+
+import (
+	"encoding/json"
+	"html"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ssowizard/ssowizard/harness/entrasaml"
+	"github.com/ssowizard/ssowizard/harness/tenant"
+)
+
+// The v2 discovery document carries Entra's keys and no others: no PKCE methods, grant
+// types or iss parameter (openid-client's supportsPKCE() is false on Entra), and the
+// auth methods, response types and modes Entra advertises.
+func TestDiscoveryIsEntras(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	p := b.get(srv.BaseURL + "/" + srv.TenantID + "/v2.0/.well-known/openid-configuration")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(p.body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"code_challenge_methods_supported", "grant_types_supported", "authorization_response_iss_parameter_supported"} {
+		if _, ok := doc[k]; ok {
+			t.Errorf("discovery has %s, which Entra's does not", k)
+		}
+	}
+	want := map[string][]string{
+		"token_endpoint_auth_methods_supported": {"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"response_modes_supported":              {"query", "fragment", "form_post"},
+		"response_types_supported":              {"code", "id_token", "code id_token", "id_token token"},
+	}
+	for k, v := range want {
+		if got := strs(doc[k]); !slices.Equal(got, v) {
+			t.Errorf("%s = %v, want %v", k, got, v)
+		}
+	}
+	if doc["tenant_region_scope"] != "WW" || doc["kerberos_endpoint"] != srv.BaseURL+"/"+srv.TenantID+"/kerberos" {
+		t.Errorf("tenant_region_scope %v, kerberos_endpoint %v", doc["tenant_region_scope"], doc["kerberos_endpoint"])
+	}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// The v1 endpoints answer: discovery with the sts.windows.net issuer, and a token
+// endpoint that takes resource= and answers with string lifetimes and the resource.
+func TestV1Endpoints(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	p := b.get(srv.BaseURL + "/" + tenant.DemoDomain + "/.well-known/openid-configuration")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(p.body), &doc); err != nil || p.status != http.StatusOK {
+		t.Fatalf("v1 discovery = %d %s", p.status, p.body)
+	}
+	ep := srv.BaseURL + "/" + srv.TenantID
+	for k, v := range map[string]string{
+		"issuer":                 "https://sts.windows.net/" + srv.TenantID + "/",
+		"token_endpoint":         ep + "/oauth2/token",
+		"authorization_endpoint": ep + "/oauth2/authorize",
+		"jwks_uri":               srv.BaseURL + "/common/discovery/keys",
+		"userinfo_endpoint":      ep + "/openid/userinfo",
+	} {
+		if doc[k] != v {
+			t.Errorf("v1 %s = %v, want %v", k, doc[k], v)
+		}
+	}
+	if doc["microsoft_multi_refresh_token"] != true {
+		t.Error("v1 discovery lacks microsoft_multi_refresh_token")
+	}
+	for _, k := range []string{"issuer", "token_endpoint", "authorization_endpoint", "jwks_uri"} {
+		if k == "issuer" {
+			continue
+		}
+		if q := b.get(doc[k].(string)); q.status == http.StatusNotFound {
+			t.Errorf("v1 %s %s answers 404", k, doc[k])
+		}
+	}
+
+	app, _ := srv.Store.AppByID(tenant.DemoAppID)
+	p = b.post(ep+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://graph.microsoft.com"},
+		"client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}})
+	var resp map[string]any
+	if err := json.Unmarshal([]byte(p.body), &resp); err != nil || p.status != http.StatusOK {
+		t.Fatalf("v1 client_credentials = %d %s", p.status, p.body)
+	}
+	for _, k := range []string{"expires_in", "ext_expires_in", "expires_on", "not_before"} {
+		if _, ok := resp[k].(string); !ok {
+			t.Errorf("v1 %s = %#v, want a string as v1 sends it", k, resp[k])
+		}
+	}
+	if resp["resource"] != "https://graph.microsoft.com" {
+		t.Errorf("v1 resource = %v", resp["resource"])
+	}
+	if at := jwtClaims(t, resp["access_token"].(string)); at["aud"] != "https://graph.microsoft.com" || at["iss"] != "https://sts.windows.net/"+srv.TenantID+"/" {
+		t.Errorf("v1 app token aud %v iss %v", at["aud"], at["iss"])
+	}
+	jsonError(t, "v1 client_credentials without resource", b.post(ep+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}}), 400, "invalid_request", 900144)
+
+	// v1 authorization code: resource on authorize, a v1 ID token at the v1 token endpoint.
+	v := url.Values{"client_id": {tenant.DemoAppID}, "response_type": {"code"}, "redirect_uri": {loopbackRedirect},
+		"resource": {"https://graph.microsoft.com"}, "state": {"st"}}
+	p = b.get(ep + "/oauth2/authorize?" + v.Encode())
+	if p.status == http.StatusOK {
+		p = b.submit(p, map[string]string{"login": "alice@contoso.example", "passwd": "Demo.Alice.2026"})
+	}
+	code := redirectParams(t, p, loopbackRedirect+"?").Get("code")
+	p = b.post(ep+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {loopbackRedirect},
+		"resource": {"https://graph.microsoft.com"}, "client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}})
+	if err := json.Unmarshal([]byte(p.body), &resp); err != nil || p.status != http.StatusOK {
+		t.Fatalf("v1 code redemption = %d %s", p.status, p.body)
+	}
+	id := jwtClaims(t, resp["id_token"].(string))
+	if id["iss"] != "https://sts.windows.net/"+srv.TenantID+"/" || id["ver"] != "1.0" || id["upn"] != "alice@contoso.example" {
+		t.Errorf("v1 ID token iss %v ver %v upn %v", id["iss"], id["ver"], id["upn"])
+	}
+	if resp["refresh_token"] == nil || resp["resource"] != "https://graph.microsoft.com" {
+		t.Errorf("v1 code response lacks a refresh token or resource: %v", resp)
+	}
+}
+
+// CORS as Entra: public documents readable from any origin, preflights answered, the
+// token endpoint readable by a browser but refusing a web app's cross-origin redemption.
+func TestCORS(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	for _, path := range []string{"/v2.0/.well-known/openid-configuration", "/.well-known/openid-configuration", "/discovery/v2.0/keys", "/discovery/keys"} {
+		u := srv.BaseURL + "/" + srv.TenantID + path
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Origin", "http://localhost:3000")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); resp.StatusCode != http.StatusOK || got != "*" {
+			t.Errorf("GET %s: %d, Access-Control-Allow-Origin %q, want 200 *", path, resp.StatusCode, got)
+		}
+		req, _ = http.NewRequest(http.MethodOptions, u, nil)
+		req.Header.Set("Origin", "http://localhost:3000")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		resp, err = b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "GET") {
+			t.Errorf("preflight %s: %d %v", path, resp.StatusCode, resp.Header)
+		}
+	}
+
+	tok := tokenURL(srv)
+	req, _ := http.NewRequest(http.MethodOptions, tok, nil)
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Access-Control-Allow-Headers") != "content-type" {
+		t.Errorf("token preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	app, _ := srv.Store.AppByID(tenant.DemoAppID)
+	req, _ = http.NewRequest(http.MethodPost, tok, strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"},
+		"client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://localhost:3001")
+	p := b.do(req)
+	e := jsonError(t, "cross-origin redemption by a web app", p, 400, "invalid_request", 9002326)
+	if !strings.Contains(e.ErrorDescription, "Request origin: 'http://localhost:3001'.") {
+		t.Errorf("9002326 = %q", e.ErrorDescription)
+	}
+}
+
+// Entra's wording for the cases admins paste into tickets.
+func TestEntraWording(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	e := jsonError(t, "all-zero client ID", b.post(tokenURL(srv), url.Values{"grant_type": {"client_credentials"},
+		"scope": {"https://graph.microsoft.com/.default"}, "client_id": {"00000000-0000-0000-0000-000000000000"}, "client_secret": {"x"}}), 400, "invalid_request", 700038)
+	if !strings.HasPrefix(e.ErrorDescription, "AADSTS700038: 00000000-0000-0000-0000-000000000000 is not a valid application identifier.") {
+		t.Errorf("700038 = %q", e.ErrorDescription)
+	}
+	p := b.get(authorizeURL(srv, srv.TenantID, map[string]string{"client_id": "00000000-0000-0000-0000-000000000000"}))
+	errorPageCode(t, "all-zero client ID at authorize", p, "700038")
+
+	app, _ := srv.Store.AppByID(tenant.DemoAppID)
+	e = jsonError(t, "unknown resource", b.post(srv.BaseURL+"/"+tenant.DemoDomain+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"api://unknown/.default"},
+		"client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}}), 400, "invalid_resource", 500011)
+	if !strings.Contains(e.ErrorDescription, "was not found in the tenant named "+srv.TenantID+".") {
+		t.Errorf("500011 = %q, want the tenant named by its GUID", e.ErrorDescription)
+	}
+
+	x, _ := authnRequest(t, func(o *entrasaml.AuthnRequestOptions) { o.ACS = "https://vendor.example/saml/ACS" })
+	p = b.get(redirectTo(t, srv, x, nil))
+	want := "AADSTS50011: The reply URL specified in the request does not match the reply URLs configured for the application: '" + tenant.DemoAppID + "'."
+	if !strings.Contains(p.body, html.EscapeString(want)) || !strings.Contains(p.body, "https://aka.ms/urlMismatchError") {
+		t.Errorf("SAML 50011 page lacks Entra's reply-URL text %q: %.800s", want, p.body)
+	}
+}
