@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -173,7 +174,7 @@ func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appid
 	if !s.graph && s.resourceApp == client.AppID {
 		p.groupClaims(c, client.AppID, u, f)
 	}
-	tok, err := p.signJWT(c, true)
+	tok, err := p.signAccessToken(c, s.graph)
 	return tok, exp, err
 }
 
@@ -206,7 +207,7 @@ func (p *IdP) appToken(client *tenant.App, s *scopeSet, now time.Time) (string, 
 	if s.graph && len(client.GraphPermissions) > 0 {
 		c["roles"] = slices.Clone(client.GraphPermissions)
 	}
-	tok, err := p.signJWT(c, true)
+	tok, err := p.signAccessToken(c, s.graph)
 	return tok, exp, err
 }
 
@@ -214,4 +215,21 @@ func (p *IdP) appToken(client *tenant.App, s *scopeSet, now time.Time) (string, 
 func clientInfo(oid, tid string) string {
 	b, _ := json.Marshal(map[string]string{"uid": oid, "utid": tid})
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signAccessToken signs an access token as Entra signs it for its audience. A token for
+// Microsoft Graph carries a nonce header, and the signature covers the header with the
+// nonce replaced by its SHA-256 (base64url): only Graph, which knows to hash it back,
+// can verify it. An API that wrongly validates Graph tokens fails here as on Entra.
+func (p *IdP) signAccessToken(c claims, graph bool) (string, error) {
+	if !graph {
+		return p.signJWT(c, true)
+	}
+	return p.signJWTHeader(c, true, randomID(32))
+}
+
+// hashNonce is what the signature of a Graph token covers in place of its nonce.
+func hashNonce(nonce string) string {
+	sum := sha256.Sum256([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -262,25 +262,41 @@ func (p *IdP) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 
 // signJWT encodes claims as a JWS compact token signed RS256 with the first key.
 func (p *IdP) signJWT(claims any, withX5t bool) (string, error) {
+	return p.signJWTHeader(claims, withX5t, "")
+}
+
+// signJWTHeader is signJWT with a Graph nonce header when nonce is set: the token
+// shows the nonce, the signature covers its hash (see signAccessToken).
+func (p *IdP) signJWTHeader(claims any, withX5t bool, nonce string) (string, error) {
 	k := p.keys[0]
 	hdr := map[string]string{"typ": "JWT", "alg": "RS256", "kid": k.ID}
 	if withX5t {
 		hdr["x5t"] = k.ID
 	}
-	h, err := json.Marshal(hdr)
+	if nonce != "" {
+		hdr["nonce"] = hashNonce(nonce)
+	}
+	signedHdr, err := json.Marshal(hdr)
 	if err != nil {
 		return "", err
+	}
+	shownHdr := signedHdr
+	if nonce != "" {
+		hdr["nonce"] = nonce
+		if shownHdr, err = json.Marshal(hdr); err != nil {
+			return "", err
+		}
 	}
 	c, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
 	enc := base64.RawURLEncoding
-	signing := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
-	sum := sha256.Sum256([]byte(signing))
+	payload := enc.EncodeToString(c)
+	sum := sha256.Sum256([]byte(enc.EncodeToString(signedHdr) + "." + payload))
 	sig, err := rsa.SignPKCS1v15(nil, k.Key, crypto.SHA256, sum[:])
 	if err != nil {
 		return "", fmt.Errorf("sign token: %w", err)
 	}
-	return signing + "." + enc.EncodeToString(sig), nil
+	return enc.EncodeToString(shownHdr) + "." + payload + "." + enc.EncodeToString(sig), nil
 }

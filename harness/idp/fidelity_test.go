@@ -1,8 +1,14 @@
 package idp_test
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"html"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -209,4 +215,85 @@ func TestEntraWording(t *testing.T) {
 	if !strings.Contains(p.body, html.EscapeString(want)) || !strings.Contains(p.body, "https://aka.ms/urlMismatchError") {
 		t.Errorf("SAML 50011 page lacks Entra's reply-URL text %q: %.800s", want, p.body)
 	}
+}
+
+// private_key_jwt is advertised, and refused as Entra refuses a key the app does not
+// have (the harness's apps register secrets only), naming the thumbprint.
+func TestClientAssertionRefusedAsEntra(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	hdr := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT","x5t":"` +
+		base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{0xab}, 20)) + `"}`))
+	v := url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"}, "client_id": {tenant.DemoAppID},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {hdr + ".e30.c2ln"}}
+	e := jsonError(t, "client assertion", b.post(tokenURL(srv), v), 401, "invalid_client", 700027)
+	if !strings.Contains(e.ErrorDescription, "Thumbprint of key used by client: '"+strings.Repeat("AB", 20)+"'") {
+		t.Errorf("700027 = %q", e.ErrorDescription)
+	}
+	v.Set("client_assertion_type", "jwt")
+	jsonError(t, "wrong assertion type", b.post(tokenURL(srv), v), 400, "invalid_request", 50027)
+}
+
+// A Graph access token carries a nonce header and verifies only Graph's way: a standard
+// JWT check fails, the harness's Graph (and userinfo) accepts it. Tokens for other
+// resources verify normally.
+func TestGraphTokenNonce(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	app, _ := srv.Store.AppByID(tenant.DemoAppID)
+	get := func(scope string) string {
+		p := b.post(tokenURL(srv), url.Values{"grant_type": {"client_credentials"}, "scope": {scope},
+			"client_id": {tenant.DemoAppID}, "client_secret": {app.Secrets[0].Value}})
+		var resp struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal([]byte(p.body), &resp); err != nil || resp.AccessToken == "" {
+			t.Fatalf("token for %s = %d %s", scope, p.status, p.body)
+		}
+		return resp.AccessToken
+	}
+	standard := func(tok string) error {
+		parts := strings.Split(tok, ".")
+		sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+		sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+		return rsa.VerifyPKCS1v15(jwksKey(t, b, srv.BaseURL+"/common/discovery/keys"), crypto.SHA256, sum[:], sig)
+	}
+	graph := get("https://graph.microsoft.com/.default")
+	hb, _ := base64.RawURLEncoding.DecodeString(strings.Split(graph, ".")[0])
+	var hdr map[string]any
+	if err := json.Unmarshal(hb, &hdr); err != nil || hdr["nonce"] == nil {
+		t.Fatalf("Graph token header %s, want a nonce", hb)
+	}
+	if standard(graph) == nil {
+		t.Error("a Graph token verifies as a plain JWT, want it verifiable only by Graph")
+	}
+	if _, err := srv.IdP.VerifyAccessToken(graph); err != nil {
+		t.Errorf("Graph refuses its own token: %v", err)
+	}
+	own := get(tenant.DemoEntityID + "/.default")
+	if err := standard(own); err != nil {
+		t.Errorf("a token for the app's own API does not verify: %v", err)
+	}
+	if strings.Contains(string(must64(t, strings.Split(own, ".")[0])), "nonce") {
+		t.Error("a token for the app's own API carries a nonce header")
+	}
+}
+
+// jwksKey is the first key of a JWKS, as a relying party reads it.
+func jwksKey(t *testing.T, b *browser, u string) *rsa.PublicKey {
+	t.Helper()
+	var set struct{ Keys []struct{ N, E string } }
+	if err := json.Unmarshal([]byte(b.get(u).body), &set); err != nil || len(set.Keys) == 0 {
+		t.Fatalf("JWKS at %s: %v", u, err)
+	}
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(must64(t, set.Keys[0].N)), E: int(new(big.Int).SetBytes(must64(t, set.Keys[0].E)).Int64())}
+}
+
+func must64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -94,9 +94,23 @@ func (p *IdP) verifyJWT(token string) (map[string]any, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, &TokenError{"a part is not base64url"}
 	}
-	var hdr struct{ Alg, Kid string }
+	var hdr struct{ Alg, Kid, Nonce string }
 	if err := json.Unmarshal(hb, &hdr); err != nil {
 		return nil, &TokenError{"the header is not JSON"}
+	}
+	signedHdr := parts[0]
+	if hdr.Nonce != "" {
+		// A Graph token: its signature covers the header with the nonce hashed.
+		var m map[string]any
+		if err := json.Unmarshal(hb, &m); err != nil {
+			return nil, &TokenError{"the header is not a JSON object"}
+		}
+		m["nonce"] = hashNonce(hdr.Nonce)
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, &TokenError{"the header cannot be re-encoded"}
+		}
+		signedHdr = enc.EncodeToString(b)
 	}
 	if hdr.Alg != "RS256" {
 		return nil, &TokenError{fmt.Sprintf("algorithm %q, want RS256", hdr.Alg)}
@@ -110,7 +124,7 @@ func (p *IdP) verifyJWT(token string) (map[string]any, error) {
 	if key == nil {
 		return nil, &TokenError{fmt.Sprintf("kid %q is not a key of this harness", hdr.Kid)}
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	sum := sha256.Sum256([]byte(signedHdr + "." + parts[1]))
 	if rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig) != nil {
 		return nil, &TokenError{"the signature does not verify"}
 	}
