@@ -87,6 +87,9 @@ type ResponseOptions struct {
 	Status *Status
 
 	Now time.Time
+	// AuthnContext is the AuthnStatement's class reference; default password. After
+	// multi-factor sign-in Entra sends AuthnMethodMFA.
+	AuthnContext string
 	// AuthnInstant is when the user signed in, which a persistent session puts long
 	// before Now; zero means Now.
 	AuthnInstant time.Time
@@ -250,7 +253,11 @@ func buildAssertion(o ResponseOptions, now time.Time, rnd io.Reader) (*etree.Ele
 	}
 	authn.CreateAttr("AuthnInstant", instant(authnAt))
 	authn.CreateAttr("SessionIndex", id)
-	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(AuthnContextPassword)
+	ctxRef := o.AuthnContext
+	if ctxRef == "" {
+		ctxRef = AuthnContextPassword
+	}
+	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(ctxRef)
 	return a, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"html"
 	"math/big"
 	"net/http"
@@ -15,7 +16,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crewjam/saml"
+
+	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
+	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -296,4 +301,45 @@ func must64(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// An SP whose Issuer is the application ID (not a URI) is found by it, and the Audience
+// comes back as spn:{appId}, as Entra sends it.
+func TestSAMLSPNAudience(t *testing.T) {
+	srv, _ := start(t)
+	b := newBrowser(t, srv)
+	x, _ := authnRequest(t, func(o *entrasaml.AuthnRequestOptions) { o.Issuer = tenant.DemoAppID })
+	p := b.submit(b.get(redirectTo(t, srv, x, nil)), map[string]string{"login": alice, "passwd": alicePassword})
+	var resp saml.Response
+	if err := xml.Unmarshal(readACSPost(t, p).xml, &resp); err != nil || resp.Assertion == nil {
+		t.Fatalf("response: %v", err)
+	}
+	if got := resp.Assertion.Conditions.AudienceRestrictions[0].Audience.Value; got != "spn:"+tenant.DemoAppID {
+		t.Errorf("Audience = %q, want spn:%s", got, tenant.DemoAppID)
+	}
+}
+
+// mfa-session: the user's session was made with a second factor, so an SP that asks for
+// PasswordProtectedTransport gets AADSTS75011 in Entra's words; one that asks for
+// nothing gets the multipleauthn context.
+func TestSAMLMFASession(t *testing.T) {
+	srv, _ := startWith(t, func(c *harness.Config) { c.Scenarios = []string{idp.ScenarioMFASession} })
+	b := newBrowser(t, srv)
+	x, id := authnRequest(t, func(o *entrasaml.AuthnRequestOptions) {
+		o.AuthnContextClassRefs = []string{"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"}
+	})
+	p := b.submit(b.get(redirectTo(t, srv, x, nil)), map[string]string{"login": alice, "passwd": alicePassword})
+	rep := wantStatus(t, p, id, "relay-7", 75011, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext)
+	if want := "AADSTS75011: Authentication method 'MultiFactor' by which the user authenticated with the service doesn't match requested authentication method 'Password, ProtectedTransport'."; !strings.HasPrefix(rep.Status.Message, want) {
+		t.Errorf("75011 = %q, want %q…", rep.Status.Message, want)
+	}
+	x, _ = authnRequest(t, nil)
+	a := readACSPost(t, b.get(redirectTo(t, srv, x, nil)))
+	var resp saml.Response
+	if err := xml.Unmarshal(a.xml, &resp); err != nil || resp.Assertion == nil {
+		t.Fatalf("response: %v", err)
+	}
+	if got := resp.Assertion.AuthnStatements[0].AuthnContext.AuthnContextClassRef.Value; got != entrasaml.AuthnMethodMFA {
+		t.Errorf("AuthnContextClassRef = %q, want multipleauthn", got)
+	}
 }

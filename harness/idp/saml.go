@@ -68,6 +68,7 @@ type samlMessage struct {
 // samlAuthn is an AuthnRequest that has passed the checks made before sign-in.
 type samlAuthn struct {
 	id, issuer, acs, relayState string
+	audience                    string // the Audience: the issuer, or spn:{appId}
 	app                         tenant.App
 	nameIDFormat                string
 	authnRefs                   []string
@@ -207,13 +208,21 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 		issuer = strings.TrimSpace(el.Text())
 	}
 	app, ok := p.store.AppByIdentifierURI(issuer)
+	audience := issuer
+	if !ok && validAppID(issuer) {
+		// The application ID is a service principal name too; not being a URI, it
+		// comes back as the Audience with spn: in front.
+		if app, ok = p.store.AppByID(issuer); ok {
+			audience = "spn:" + app.AppID
+		}
+	}
 	if issuer == "" || !ok {
 		p.errorPage(w, r, errAppNotFound(http.StatusBadRequest, issuer, p.directoryName()))
 		return
 	}
 	f := p.samlFaultsFor(app.AppID)
 	p.delay(f.faults)
-	req := &samlAuthn{id: id, issuer: issuer, app: app, relayState: msg.relayState,
+	req := &samlAuthn{id: id, issuer: issuer, audience: audience, app: app, relayState: msg.relayState,
 		forceAuthn: root.SelectAttrValue("ForceAuthn", "") == "true" || root.SelectAttrValue("ForceAuthn", "") == "1",
 		isPassive:  root.SelectAttrValue("IsPassive", "") == "true" || root.SelectAttrValue("IsPassive", "") == "1",
 	}
@@ -262,8 +271,7 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 	}
 	if rac := childNS(root, entrasaml.NSProtocol, "RequestedAuthnContext"); rac != nil {
 		if cmp := rac.SelectAttrValue("Comparison", "exact"); cmp != "exact" {
-			p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(
-				fmt.Sprintf("The RequestedAuthnContext Comparison is '%s'; Entra supports only 'exact'.", cmp)))
+			p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLComparison(cmp))
 			return
 		}
 		for _, el := range rac.ChildElements() {
@@ -289,15 +297,6 @@ func childNS(el *etree.Element, ns, tag string) *etree.Element {
 	return nil
 }
 
-// passwordContexts are the authentication context classes a password sign-in (the only
-// kind the harness performs) satisfies.
-var passwordContexts = []string{
-	entrasaml.AuthnContextPassword,
-	"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-	"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
-	"urn:federation:authentication:windows",
-}
-
 // samlFinish answers a signed-in user (or none, for a passive request without a
 // session) with a signed Response posted to the reply URL.
 func (p *IdP) samlFinish(w http.ResponseWriter, r *http.Request, req *samlAuthn, u *tenant.User) {
@@ -314,12 +313,12 @@ func (p *IdP) samlFinish(w http.ResponseWriter, r *http.Request, req *samlAuthn,
 		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errNotAssigned(&req.app))
 		return
 	}
-	if len(req.authnRefs) > 0 && !slices.ContainsFunc(req.authnRefs, func(ref string) bool { return slices.Contains(passwordContexts, ref) }) {
-		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(
-			fmt.Sprintf("The user signed in with a password, which does not satisfy the requested authentication context %s.", strings.Join(req.authnRefs, ", "))))
+	f := p.samlFaultsFor(req.app.AppID)
+	m := f.authnMethod()
+	if len(req.authnRefs) > 0 && !slices.ContainsFunc(req.authnRefs, func(ref string) bool { return slices.Contains(m.satisfies, ref) }) {
+		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(m.name, requestedMethodName(req.authnRefs[0]), &req.app))
 		return
 	}
-	f := p.samlFaultsFor(req.app.AppID)
 	xml, aerr, err := p.samlResponse(req, u, f)
 	if aerr != nil {
 		p.samlStatus(w, r, req, entrasaml.StatusResponder, "", aerr)
@@ -348,6 +347,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 		Surname:           u.Surname,
 		DisplayName:       u.DisplayName,
 		IdentityProvider:  samlIdentityProvider(u),
+		AuthnMethods:      f.authnMethod().methods,
 	}
 	if !f.noEmail {
 		user.Mail = u.Mail
@@ -370,7 +370,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 	}
 	resp, err := entrasaml.BuildResponse(entrasaml.ResponseOptions{
 		TenantID:      p.store.TenantID(),
-		Audience:      req.issuer,
+		Audience:      req.audience,
 		ACS:           req.acs,
 		InResponseTo:  req.id,
 		User:          user,
@@ -383,6 +383,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 		EncryptTo:     enc,
 		Now:           f.tokenTime(p.now()),
 		AuthnInstant:  f.authnInstant(req.authTime),
+		AuthnContext:  f.authnMethod().classRef,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
@@ -19,6 +20,7 @@ const (
 	ScenarioUnsigned        = "unsigned"         // sign nothing
 	ScenarioTransientNameID = "transient-nameid" // a transient NameID whatever the request asks
 	ScenarioOldSession      = "old-session"      // the user signed in OldSessionAge ago (AuthnInstant)
+	ScenarioMFASession      = "mfa-session"      // the session was made with password and MFA, which a password context does not match
 )
 
 // OldSessionAge is how long before the response the old-session scenario says the user
@@ -29,7 +31,7 @@ const OldSessionAge = 8 * time.Hour
 // samlFaults are the scenarios in force for one app's SAML answers.
 type samlFaults struct {
 	faults
-	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID, oldSession bool
+	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID, oldSession, mfaSession bool
 }
 
 func (p *IdP) samlFaultsFor(appID string) samlFaults {
@@ -45,6 +47,7 @@ func (p *IdP) samlFaultsFor(appID string) samlFaults {
 		unsigned:        has(ScenarioUnsigned),
 		transientNameID: has(ScenarioTransientNameID),
 		oldSession:      has(ScenarioOldSession),
+		mfaSession:      has(ScenarioMFASession),
 	}
 }
 
@@ -88,4 +91,43 @@ func (f samlFaults) authnInstant(signedIn time.Time) time.Time {
 		t = t.Add(-OldSessionAge)
 	}
 	return t
+}
+
+// How the user signed in, as Entra names it in AADSTS75011 and shows it in the
+// assertion: a password, or (mfa-session) a password with a second factor.
+type authnMethod struct {
+	name      string   // as in 75011: "Password", "MultiFactor"
+	classRef  string   // the AuthnStatement's AuthnContextClassRef
+	methods   []string // authnmethodsreferences
+	satisfies []string // the RequestedAuthnContext class refs it matches
+}
+
+func (f samlFaults) authnMethod() authnMethod {
+	if f.mfaSession {
+		return authnMethod{name: "MultiFactor", classRef: entrasaml.AuthnMethodMFA,
+			methods:   []string{entrasaml.AuthnMethodPassword, entrasaml.AuthnMethodMFA},
+			satisfies: []string{entrasaml.AuthnMethodMFA, "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"}}
+	}
+	return authnMethod{name: "Password", classRef: entrasaml.AuthnContextPassword,
+		methods: []string{entrasaml.AuthnMethodPassword},
+		satisfies: []string{entrasaml.AuthnContextPassword,
+			"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+			"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+			"urn:federation:authentication:windows"}}
+}
+
+// requestedMethodName is how Entra names a requested class in AADSTS75011
+// ("Password, ProtectedTransport" for PasswordProtectedTransport).
+func requestedMethodName(ref string) string {
+	i := strings.LastIndexAny(ref, ":/")
+	name := ref[i+1:]
+	switch name {
+	case "PasswordProtectedTransport":
+		return "Password, ProtectedTransport"
+	case "windows":
+		return "WindowsIntegrated"
+	case "multipleauthn":
+		return "MultiFactor"
+	}
+	return name
 }
