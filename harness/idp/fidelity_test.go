@@ -2,9 +2,11 @@ package idp_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -12,9 +14,11 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crewjam/saml"
 
@@ -22,6 +26,7 @@ import (
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/inspect"
 )
 
 // The v2 discovery document carries Entra's keys and no others: no PKCE methods, grant
@@ -341,5 +346,37 @@ func TestSAMLMFASession(t *testing.T) {
 	}
 	if got := resp.Assertion.AuthnStatements[0].AuthnContext.AuthnContextClassRef.Value; got != entrasaml.AuthnMethodMFA {
 		t.Errorf("AuthnContextClassRef = %q, want multipleauthn", got)
+	}
+}
+
+// Started again and again on the same tenant (whose app records no certificate) and
+// state directory, the harness keeps one signing key per tenant and app, not one per
+// start, and the certificate an SP pinned stays the same.
+func TestSAMLKeysKeptPerTenantAndApp(t *testing.T) {
+	dir := t.TempDir()
+	const appID = "3c1f9a7e-2b4d-4e8a-9c6f-1d2e3f4a5b6c"
+	var first *x509.Certificate
+	for i := 0; i < 3; i++ {
+		ten := tenant.Demo(time.Now())
+		ten.Apps = append(ten.Apps, tenant.App{AppID: appID, DisplayName: "New SAML app",
+			RedirectURIs: []string{"https://new.example/acs"}, IdentifierURIs: []string{"https://new.example"}})
+		srv, err := harness.Start(context.Background(), harness.Config{StateDir: dir, Tenant: ten})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := inspect.ParseMetadata(fetchMetadata(t, srv, appID))
+		srv.Close()
+		if err != nil || len(m.SigningCerts) != 1 {
+			t.Fatalf("start %d: metadata %v", i, err)
+		}
+		if first == nil {
+			first = m.SigningCerts[0]
+		} else if !first.Equal(m.SigningCerts[0]) {
+			t.Errorf("start %d: the app's signing certificate changed", i)
+		}
+	}
+	keys, _ := filepath.Glob(filepath.Join(dir, "saml", "saml-*-key.pem"))
+	if len(keys) != 1 {
+		t.Errorf("%d key files after 3 starts, want 1, the new app's: %v", len(keys), keys)
 	}
 }
