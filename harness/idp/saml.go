@@ -38,6 +38,7 @@ const (
 func (p *IdP) registerSAML(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{tenant}/saml2", p.saml2)
 	mux.HandleFunc("POST /{tenant}/saml2", p.saml2)
+	mux.HandleFunc("GET /api/signin/{appid}", p.samlIdPInitiated)
 	mux.HandleFunc("GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", p.federationMetadata)
 }
 
@@ -626,4 +627,44 @@ func (p *IdP) federationMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Write(md)
+}
+
+// UserAccessURL is the app's "User access URL" (My Apps launcher), where a signed-in
+// user starts an IdP-initiated SAML sign-in, as the My Apps tile and the portal's Test
+// button do.
+func (p *IdP) UserAccessURL(appID string) string {
+	return p.base + "/api/signin/" + appID + "?tenantId=" + p.store.TenantID()
+}
+
+// samlIdPInitiated is the My Apps launch of a SAML app: the user signs in (or has a
+// session), and Entra posts an unsolicited Response (no InResponseTo) to the app's
+// default reply URL, for its first identifier, with the app's configured relay state.
+func (p *IdP) samlIdPInitiated(w http.ResponseWriter, r *http.Request) {
+	appID := r.PathValue("appid")
+	if tid := r.URL.Query().Get("tenantId"); tid != "" && !p.store.Resolves(tid) {
+		p.errorPage(w, r, errTenantNotFound(tid))
+		return
+	}
+	if !validAppID(appID) {
+		p.errorPage(w, r, errInvalidAppID(appID))
+		return
+	}
+	app, ok := p.store.AppByID(appID)
+	if !ok {
+		p.errorPage(w, r, errAppNotFound(http.StatusBadRequest, appID, p.directoryName()))
+		return
+	}
+	if len(app.IdentifierURIs) == 0 || len(app.RedirectURIs) == 0 {
+		p.errorPage(w, r, errSAMLInvalidCode(75005, fmt.Sprintf("The application '%s' has no Identifier (Entity ID) and Reply URL for SAML single sign-on, so it cannot be signed in to from My Apps.", app.AppID)))
+		return
+	}
+	f := p.samlFaultsFor(app.AppID)
+	p.delay(f.faults)
+	req := &samlAuthn{issuer: app.IdentifierURIs[0], audience: app.IdentifierURIs[0], app: app,
+		acs: app.RedirectURIs[0], relayState: app.SAML.RelayState}
+	p.SignIn(w, r, app, SignInOptions{},
+		func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time) {
+			req.authTime = authTime
+			p.samlFinish(w, r, req, u)
+		})
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -162,14 +163,14 @@ func (p *IdP) userinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the user no longer exists", http.StatusUnauthorized)
 		return
 	}
-	info := map[string]any{
-		"sub":         p.store.Sub(u.ID, at.AppID),
-		"name":        u.DisplayName,
-		"family_name": u.Surname,
-		"given_name":  u.GivenName,
-		"picture":     GraphResource + "/v1.0/me/photo/$value",
+	// As Graph's userinfo: the names need the profile scope, the e-mail the email
+	// scope; the token's scp says which were granted.
+	info := map[string]any{"sub": p.store.Sub(u.ID, at.AppID)}
+	if slices.Contains(at.Scopes, "profile") {
+		info["name"], info["family_name"], info["given_name"] = u.DisplayName, u.Surname, u.GivenName
+		info["picture"] = GraphResource + "/v1.0/me/photo/$value"
 	}
-	if u.Mail != "" && !p.faultsFor(at.AppID).noEmail {
+	if u.Mail != "" && slices.Contains(at.Scopes, "email") && !p.faultsFor(at.AppID).noEmail {
 		info["email"] = u.Mail
 	}
 	writeJSON(w, http.StatusOK, info)
