@@ -120,7 +120,7 @@ func (p *IdP) discovery(w http.ResponseWriter, r *http.Request) {
 		issuer = p.base + "/{tenantid}/v2.0"
 	}
 	ep := p.base + "/" + path
-	writeJSON(w, http.StatusOK, discoveryDoc{
+	writeDocument(w, discoveryDoc{
 		TokenEndpoint:               ep + "/oauth2/v2.0/token",
 		TokenEndpointAuthMethods:    []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                     ep + "/discovery/v2.0/keys",
@@ -162,7 +162,7 @@ func (p *IdP) discoveryV1(w http.ResponseWriter, r *http.Request) {
 		issuer = "https://sts.windows.net/{tenantid}/"
 	}
 	ep := p.base + "/" + path
-	writeJSON(w, http.StatusOK, discoveryDocV1{
+	writeDocument(w, discoveryDocV1{
 		TokenEndpoint:               ep + "/oauth2/token",
 		TokenEndpointAuthMethods:    []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                     p.base + "/common/discovery/keys",
@@ -189,6 +189,19 @@ func (p *IdP) discoveryV1(w http.ResponseWriter, r *http.Request) {
 		MSGraphHost:        host,
 		RBACURL:            "https://pas.windows.net",
 	})
+}
+
+// writeDocument answers a public JSON document with Entra's caching: a day, private.
+func writeDocument(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode response", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "max-age=86400, private")
+	w.Write(b)
 }
 
 // V1Issuer is the issuer of v1 tokens and of the v1 discovery document.
