@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -127,7 +128,7 @@ func readSAMLMessage(w http.ResponseWriter, r *http.Request) (*samlMessage, *aad
 		if err != nil {
 			return nil, errSAMLInvalid("The SAMLRequest parameter is not base64.")
 		}
-		raw, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), maxSAMLInflated+1))
+		raw, err = inflate(b)
 		if err != nil {
 			return nil, errSAMLInvalid("The SAMLRequest parameter is not DEFLATE-compressed, as the HTTP-Redirect binding requires.")
 		}
@@ -667,4 +668,25 @@ func (p *IdP) samlIdPInitiated(w http.ResponseWriter, r *http.Request) {
 			req.authTime = authTime
 			p.samlFinish(w, r, req, u)
 		})
+}
+
+// inflaters are reused: a DEFLATE reader holds tens of kilobytes of tables, which a
+// fresh one per AuthnRequest would allocate (and the collector reclaim) every login.
+var inflaters sync.Pool
+
+// inflate decompresses a redirect-binding message, reading at most one byte past
+// maxSAMLInflated so the caller can tell it is too large.
+func inflate(b []byte) ([]byte, error) {
+	src := bytes.NewReader(b)
+	var fr io.ReadCloser
+	if v := inflaters.Get(); v != nil {
+		fr = v.(io.ReadCloser)
+		if err := fr.(flate.Resetter).Reset(src, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		fr = flate.NewReader(src)
+	}
+	defer inflaters.Put(fr)
+	return io.ReadAll(io.LimitReader(fr, maxSAMLInflated+1))
 }
