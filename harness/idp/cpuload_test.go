@@ -39,6 +39,7 @@ var (
 	cpuLogins  = flag.Int("cpuload.logins", 0, "TestHarnessLoginCPU: SAML logins to drive through a harness in its own process (0 skips)")
 	cpuClients = flag.Int("cpuload.clients", 4, "TestHarnessLoginCPU: concurrent browser-like clients")
 	cpuProfile = flag.String("cpuload.profile", "", "TestHarnessLoginCPU: write the harness process's CPU profile here")
+	memProfile = flag.String("cpuload.memprofile", "", "TestHarnessLoginCPU: write the harness process's allocation profile here")
 )
 
 const cpuChildEnv = "SSOWIZARD_CPULOAD_CHILD"
@@ -51,6 +52,7 @@ func TestHarnessLoadChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("run by TestHarnessLoginCPU only")
 	}
+	harness.TuneGCForServing() // as ssowizard harness does
 	srv, err := harness.Start(context.Background(), harness.Config{StateDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +110,9 @@ func TestHarnessLoginCPU(t *testing.T) {
 	args := []string{"-test.run=^TestHarnessLoadChild$", "-test.count=1"}
 	if *cpuProfile != "" {
 		args = append(args, "-test.cpuprofile="+*cpuProfile)
+	}
+	if *memProfile != "" {
+		args = append(args, "-test.memprofile="+*memProfile, "-test.memprofilerate=4096")
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), cpuChildEnv+"="+t.TempDir())

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -464,10 +465,17 @@ func (p *IdP) postToACS(w http.ResponseWriter, req *samlAuthn, xml []byte) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	posted := base64.StdEncoding.EncodeToString(xml)
-	p.issued(IssuedSAMLResponse, []byte(posted))
+	// The page is written in three pieces around the base64 Response, with its length
+	// known, so the Response is encoded once and never copied into a page or chunked.
+	posted := make([]byte, base64.StdEncoding.EncodedLen(len(xml)))
+	base64.StdEncoding.Encode(posted, xml)
+	p.issued(IssuedSAMLResponse, posted)
+	head, tail := entrasaml.AutoPostFormParts(req.acs, req.relayState)
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(posted)+len(tail)))
 	w.WriteHeader(http.StatusOK)
-	w.Write(entrasaml.AutoPostForm(req.acs, posted, req.relayState))
+	io.WriteString(w, head)
+	w.Write(posted)
+	io.WriteString(w, tail)
 }
 
 // samlStatus sends an error back to the reply URL: an unsigned Response with the status
