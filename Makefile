@@ -77,6 +77,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./inspect
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 2 ./harness/idp ./sp
 	$(GO) test -count=1 -v -run '^TestConcurrentLogins$$' ./harness/idp -load.workers 200 -load.duration 30s
+	$(GO) test -count=1 -v -run '^TestHarnessLoginCPU$$' ./harness/idp -cpuload.logins 4000 -cpuload.clients 4
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:

@@ -118,6 +118,7 @@ func runHarness(e *env, args []string) int {
 
 	// Start gets its own context: ending it would close the server at once, and a
 	// signal should let requests in flight finish (Shutdown below).
+	harness.TuneGCForServing()
 	srv, err := harness.Start(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ssowizard harness: %s.\n", describeStartError(err, f))
