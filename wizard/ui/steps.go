@@ -366,11 +366,17 @@ func checkList(rs []check.Result) []fyne.CanvasObject {
 	if len(rs) == 0 {
 		return nil
 	}
-	objs := []fyne.CanvasObject{boldLabel("Checks")}
+	var objs []fyne.CanvasObject
 	for _, r := range rs {
+		if strings.TrimSpace(r.Message) == "" && r.Severity != check.Error && r.Severity != check.Warning {
+			continue // nothing was checked (a step stopped before its checks): no empty green tick
+		}
 		objs = append(objs, resultRow(severityIcon(r.Severity), r.Message, r.Fix, r.Detail))
 	}
-	return objs
+	if len(objs) == 0 {
+		return nil
+	}
+	return append([]fyne.CanvasObject{boldLabel("Checks")}, objs...)
 }
 
 // resultRow is one check or finding: icon, message, fix and detail.

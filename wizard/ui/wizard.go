@@ -110,9 +110,12 @@ type setupScreen struct {
 	nextBtn   *widget.Button
 	buttons   *fyne.Container
 	cancelBtn *widget.Button
-	progress  *widget.ProgressBarInfinite
-	waiting   *widget.Label
-	noteLabel *widget.Label
+	// progress is the animated bar while a Run is in flight, in progressBox; nil
+	// otherwise (see showProgress).
+	progress    *widget.ProgressBarInfinite
+	progressBox *fyne.Container
+	waiting     *widget.Label
+	noteLabel   *widget.Label
 
 	// Rebuilt with each render of the detail.
 	entries  map[string]*widget.Entry
@@ -161,8 +164,7 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 	sc.nextBtn.IconPlacement = widget.ButtonIconTrailingText
 	sc.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), sc.onCancel)
 	sc.cancelBtn.Hide()
-	sc.progress = widget.NewProgressBarInfinite()
-	sc.progress.Hide()
+	sc.progressBox = container.NewStack()
 	sc.waiting = wrapLabel("")
 	sc.waiting.Hide()
 	sc.noteLabel = wrapLabel("")
@@ -175,7 +177,7 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 		widget.NewSeparator(),
 		sc.noteLabel,
 		sc.waiting,
-		container.NewBorder(nil, nil, nil, sc.cancelBtn, sc.progress),
+		container.NewBorder(nil, nil, nil, sc.cancelBtn, sc.progressBox),
 		sc.buttons,
 	)
 	sc.detail = container.NewVBox(wrapLabel("Reading the setup…"))
@@ -343,12 +345,12 @@ func (sc *setupScreen) updateActions() {
 	if sc.running != "" {
 		sc.waiting.SetText(progressText(sc.sess.Mode(), sc.running))
 		sc.waiting.Show()
-		sc.progress.Show()
+		sc.showProgress(true)
 		sc.cancelBtn.Enable()
 		sc.cancelBtn.Show()
 	} else {
 		sc.waiting.Hide()
-		sc.progress.Hide()
+		sc.showProgress(false)
 		sc.cancelBtn.Hide()
 	}
 	sc.buttons.Refresh() // the Run button's text changes with the step
@@ -530,4 +532,25 @@ func (sc *setupScreen) onOpenBlade(u string) {
 			}
 		}
 	})
+}
+
+// showProgress puts an animated progress bar in the actions while a Run is in flight,
+// and takes it out (stopped) when the Run ends. A hidden bar is not enough: Fyne 2.7
+// hides a ProgressBarInfinite without stopping its animation (Hide does not refresh the
+// renderer that owns it), so after a step ended the hidden bar went on redrawing the
+// window at every frame until Fyne's renderer cache dropped it about a minute later,
+// a core busy and clicks waiting behind the painting. Stop refreshes the renderer,
+// which ends the animation, and a bar out of the tree is not restarted by a theme change.
+func (sc *setupScreen) showProgress(on bool) {
+	switch {
+	case on && sc.progress == nil:
+		sc.progress = widget.NewProgressBarInfinite()
+		sc.progressBox.Objects = []fyne.CanvasObject{sc.progress}
+		sc.progressBox.Refresh()
+	case !on && sc.progress != nil:
+		sc.progress.Stop()
+		sc.progress = nil
+		sc.progressBox.Objects = nil
+		sc.progressBox.Refresh()
+	}
 }
