@@ -59,13 +59,16 @@ func bannerStyle(lv level) (fyne.ThemeColorName, fyne.Resource) {
 	return theme.ColorNameSuccess, theme.NewSuccessThemedResource(theme.ConfirmIcon())
 }
 
+// bannerTint is the alpha of the banner's tint over the background.
+const bannerTint = 0x30
+
 // banner is the verdict line, framed and tinted with the theme's success, warning or
 // error colour; the text keeps the foreground colour so it reads on any theme.
 func banner(text string, lv level) fyne.CanvasObject {
 	name, icon := bannerStyle(lv)
 	c := themeColor(name)
 	r, g, b, _ := c.RGBA()
-	rect := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30})
+	rect := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: bannerTint})
 	rect.StrokeColor = c
 	rect.StrokeWidth = 2
 	rect.CornerRadius = theme.InputRadiusSize()
