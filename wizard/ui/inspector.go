@@ -448,7 +448,7 @@ func (s *inspector) show(r *inspect.Report) {
 	s.harList, s.harDetail = nil, nil
 	var objs []fyne.CanvasObject
 	if len(r.Messages) > 0 {
-		objs = append(objs, banner(r.Headline(), verdictLevel(r)))
+		objs = append(objs, banner(windowWords(r.Headline()), verdictLevel(r)))
 		objs = append(objs, s.findings(r.Findings)...)
 		objs = append(objs, s.messages(r.Messages)...)
 	} else {
@@ -460,7 +460,7 @@ func (s *inspector) show(r *inspect.Report) {
 
 // report lays out one message: verdict, findings, summary, claims, decoded message.
 func (s *inspector) report(r *inspect.Report) []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{banner(r.Headline(), verdictLevel(r))}
+	objs := []fyne.CanvasObject{banner(windowWords(r.Headline()), verdictLevel(r))}
 	objs = append(objs, s.findings(r.Findings)...)
 	if rows := summaryRows(r); len(rows) > 0 {
 		objs = append(objs, heading("Summary"), s.summary(rows))
@@ -493,9 +493,9 @@ func (s *inspector) findings(fs []inspect.Finding) []fyne.CanvasObject {
 		if lv, ok := severityLevel(f.Severity); ok {
 			title.Importance = importance(lv)
 		}
-		body := []fyne.CanvasObject{title, wrapLabel(f.Message)}
+		body := []fyne.CanvasObject{title, wrapLabel(windowWords(f.Message))}
 		if f.Fix != "" {
-			body = append(body, wrapLabel("Fix: "+f.Fix))
+			body = append(body, wrapLabel("Fix: "+windowWords(f.Fix)))
 		}
 		objs = append(objs, container.NewBorder(nil, nil, nil, s.copyButton(findingText(f)), container.NewVBox(body...)),
 			widget.NewSeparator())
@@ -568,7 +568,7 @@ func (s *inspector) messages(ms []*inspect.Report) []fyne.CanvasObject {
 // copyButton copies v; it sits at the top of its cell rather than stretching beside
 // a tall value.
 func (s *inspector) copyButton(v string) fyne.CanvasObject {
-	return container.NewVBox(widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { s.env.copy(v) }))
+	return container.NewVBox(s.env.copyButton("", v))
 }
 
 // size is a byte count for people.

@@ -28,7 +28,7 @@ func (e *env) showSignIn(p SignIn) {
 			code := widget.NewLabelWithStyle(p.Code, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 			code.SizeName = theme.SizeNameSubHeadingText
 			row := container.NewHBox(boldLabel("Code"), code,
-				widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() { e.copy(p.Code) }))
+				e.copyButton("Copy code", p.Code))
 			if e.deps.OpenURL != nil && p.URL != "" {
 				openURL := e.deps.OpenURL
 				open := widget.NewButtonWithIcon("Open the sign-in page", theme.ComputerIcon(), func() {

@@ -29,6 +29,10 @@ const (
 	targetEntra   = "Your Entra tenant"
 )
 
+// harnessLine says what the local demo tenant (the harness) is, and where its users are.
+const harnessLine = "The local demo tenant, also called the harness, is a small Entra that runs inside this app on this computer, " +
+	"with its own sign-in page, users and apps: its demo users and their passwords are listed on the Harness tab."
+
 // protocolNames are the protocols as the start screen shows them.
 var protocolNames = map[wizard.Protocol]string{wizard.OIDC: "OpenID Connect (OIDC)", wizard.SAML: "SAML 2.0"}
 
@@ -175,7 +179,7 @@ func (s *startScreen) view() fyne.CanvasObject {
 			s.ticketErr),
 		bold("Protocol"), s.protocol,
 		bold("Mode"), s.mode,
-		bold("Target"), container.NewVBox(s.target, s.tenantRow),
+		bold("Target"), container.NewVBox(s.target, captionLabel(harnessLine), s.tenantRow),
 	)
 	s.list = container.NewVBox(wrapLabel("Reading the saved setups…"))
 	return container.NewVScroll(container.NewVBox(

@@ -234,7 +234,7 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 		}
 	}
 	if st.Error != "" {
-		l := wrapLabel(st.Error)
+		l := wrapLabel(windowWords(st.Error))
 		l.Importance = widget.DangerImportance
 		objs = append(objs, l)
 	}
@@ -271,7 +271,7 @@ func (sc *setupScreen) copyValues(cs []wizard.CopyValue) fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, c := range cs {
 		v := c.Value
-		b := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { sc.env.copy(v) })
+		b := sc.env.copyButton("Copy", v)
 		objs = append(objs, boldLabel(c.Label), container.NewBorder(nil, nil, nil, container.NewVBox(b), monoLabel(v)))
 	}
 	return container.New(layout.NewFormLayout(), objs...)
@@ -381,9 +381,9 @@ func checkList(rs []check.Result) []fyne.CanvasObject {
 
 // resultRow is one check or finding: icon, message, fix and detail.
 func resultRow(icon fyne.Resource, message, fix, detail string) fyne.CanvasObject {
-	body := container.NewVBox(wrapLabel(message))
+	body := container.NewVBox(wrapLabel(windowWords(message)))
 	if fix != "" {
-		body.Add(wrapLabel("Fix: " + fix))
+		body.Add(wrapLabel("Fix: " + windowWords(fix)))
 	}
 	if detail != "" {
 		body.Add(monoLabel(detail))
@@ -538,7 +538,7 @@ func (sc *setupScreen) connectionSummary() []fyne.CanvasObject {
 	var cells []fyne.CanvasObject
 	for _, r := range rows {
 		v := r.Value
-		b := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { sc.env.copy(v) })
+		b := sc.env.copyButton("", v)
 		cells = append(cells, boldLabel(r.Label), container.NewBorder(nil, nil, nil, container.NewVBox(b), wrapLabel(v)))
 	}
 	conn := widget.NewButtonWithIcon("Export connection bundle…", theme.DocumentSaveIcon(), sc.onConnectionBundle)

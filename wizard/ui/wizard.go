@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -337,6 +338,15 @@ func (sc *setupScreen) updateActions() {
 	set(sc.runBtn, idle && i >= 0 && sc.snap.reachable(i))
 	last := i == len(sc.names)-1
 	set(sc.nextBtn, idle && st.Status == wizard.Verified && !last)
+	// Once the step is verified, going on is what is left to do: Next is the primary
+	// button, and running the step again is not.
+	sc.runBtn.Importance, sc.nextBtn.Importance = widget.HighImportance, widget.MediumImportance
+	if st.Status == wizard.Verified {
+		sc.runBtn.Importance = widget.MediumImportance
+		if !last {
+			sc.nextBtn.Importance = widget.HighImportance
+		}
+	}
 	if last {
 		sc.nextBtn.Hide()
 	} else {
@@ -511,8 +521,7 @@ func (sc *setupScreen) saveWithDialog(name string, data []byte, done func(string
 			return
 		}
 		sc.env.async(func() func() {
-			_, werr := w.Write(data)
-			err := errors.Join(werr, w.Close())
+			err := writeExport(w, data)
 			return func() { done(w.URI().Path(), err) }
 		})
 	}, sc.env.win)
@@ -553,4 +562,17 @@ func (sc *setupScreen) showProgress(on bool) {
 		sc.progressBox.Objects = nil
 		sc.progressBox.Refresh()
 	}
+}
+
+// writeExport writes an export to the file chosen, readable by its owner only (0600,
+// as the command line writes its bundles): the mode is set before the first byte is
+// written, since the dialog's writer creates the file with the usual 0644.
+func writeExport(w fyne.URIWriteCloser, data []byte) error {
+	if w.URI().Scheme() == "file" {
+		if err := os.Chmod(w.URI().Path(), 0o600); err != nil {
+			return errors.Join(fmt.Errorf("making the file private: %w", err), w.Close())
+		}
+	}
+	_, werr := w.Write(data)
+	return errors.Join(werr, w.Close())
 }
