@@ -106,18 +106,26 @@ func hexColor(c color.Color) string {
 	return fmt.Sprintf("#%02X%02X%02X", n.R, n.G, n.B)
 }
 
-// TestWindowUsesLegibleTheme: the shell sets the legible theme whether or not a
-// variant was chosen, and the toggle keeps it.
+// TestWindowUsesLegibleTheme: over Fyne's default theme (the window's), the shell's
+// themes set the legible colours whether or not a variant was chosen, and keep them
+// when one is.
 func TestWindowUsesLegibleTheme(t *testing.T) {
-	r := newShellRig(t, Deps{})
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.DefaultTheme())
+	th := newThemes(a)
 	disabled := func(v fyne.ThemeVariant) string {
-		return hexColor(r.app.Settings().Theme().Color(theme.ColorNameDisabled, v))
+		return hexColor(a.Settings().Theme().Color(theme.ColorNameDisabled, v))
 	}
+	th.apply()
 	if got, want := disabled(theme.VariantLight), hexColor(legibleColors[theme.VariantLight][theme.ColorNameDisabled]); got != want {
 		t.Errorf("with no variant chosen, disabled text is %s, want the legible %s", got, want)
 	}
-	test.Tap(r.sh.dark)
+	th.set(true)
 	if got, want := disabled(theme.VariantLight), hexColor(legibleColors[theme.VariantDark][theme.ColorNameDisabled]); got != want {
 		t.Errorf("in the dark theme, disabled text is %s, want the legible %s", got, want)
+	}
+	th.set(false)
+	if got, want := disabled(theme.VariantDark), hexColor(legibleColors[theme.VariantLight][theme.ColorNameDisabled]); got != want {
+		t.Errorf("in the light theme, disabled text is %s, want the legible %s", got, want)
 	}
 }
