@@ -87,7 +87,8 @@ func newInspector(e *env) *inspector {
 }
 
 func (s *inspector) view() fyne.CanvasObject {
-	s.input = widget.NewMultiLineEntry()
+	input := newKeyEntry(s.env.win, "multiline")
+	s.input = &input.Entry
 	s.input.TextStyle = fyne.TextStyle{Monospace: true}
 	s.input.SetPlaceHolder("Paste a SAMLResponse (XML or base64), a JWT, a token response, a URL with SAMLResponse or id_token, or a HAR capture here.")
 	s.input.Wrapping = fyne.TextWrapBreak
@@ -118,7 +119,7 @@ func (s *inspector) view() fyne.CanvasObject {
 	left := container.NewBorder(container.NewHBox(buttons...), nil, nil, nil,
 		// The right padding keeps the last button of a row clear of the split's divider.
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.Padding()),
-			container.NewVBox(s.input, s.inputNote, s.status, s.accordion))))
+			container.NewVBox(input, s.inputNote, s.status, s.accordion))))
 
 	s.results = container.NewVBox(wrapLabel("Paste a message on the left, open a file or drop one on this window, then press Inspect. " +
 		"The verdict, each problem with its fix, the claims and the decoded message appear here."))

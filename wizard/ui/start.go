@@ -145,12 +145,13 @@ func (s *startScreen) view() fyne.CanvasObject {
 	// make the changes in by hand.
 	s.mode.SetSelected(modeAuto)
 
-	s.tenant = widget.NewEntry()
+	tenant := newKeyEntry(s.env.win, "line")
+	s.tenant = &tenant.Entry
 	s.tenant.SetPlaceHolder("Tenant ID or a verified domain, like contoso.com")
 	s.tenant.OnChanged = func(string) { s.showTenantError(nil) }
 	s.tenant.OnSubmitted = func(string) { s.onStart() }
 	s.tenantErr = errorLabel()
-	s.tenantRow = container.NewVBox(s.tenant, s.tenantErr)
+	s.tenantRow = container.NewVBox(tenant, s.tenantErr)
 	s.target = widget.NewRadioGroup([]string{targetHarness, targetEntra}, func(v string) {
 		if v == targetEntra {
 			s.tenantRow.Show()
@@ -161,7 +162,8 @@ func (s *startScreen) view() fyne.CanvasObject {
 	s.target.Required = true
 	s.target.SetSelected(targetHarness)
 
-	s.startBtn = widget.NewButtonWithIcon("Start setup", theme.MediaPlayIcon(), s.onStart)
+	start := newEnterButton("Start setup", theme.MediaPlayIcon(), s.onStart)
+	s.startBtn = &start.Button
 	s.startBtn.Importance = widget.HighImportance
 	s.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.onCancel)
 	s.cancelBtn.Hide()
@@ -185,7 +187,7 @@ func (s *startScreen) view() fyne.CanvasObject {
 	return container.NewVScroll(container.NewVBox(
 		heading("Start a setup"),
 		form,
-		container.NewHBox(s.startBtn, s.cancelBtn),
+		container.NewHBox(start, s.cancelBtn),
 		s.status,
 		widget.NewSeparator(),
 		heading("Resume a saved setup"),

@@ -283,14 +283,14 @@ func (sc *setupScreen) inputForm(ins []wizard.Input, st wizard.StepState) fyne.C
 	var objs []fyne.CanvasObject
 	var last *widget.Entry
 	for _, in := range ins {
-		e := sc.inputEntry(in, st)
+		e, obj := sc.inputEntry(in, st)
 		label := in.Label
 		if in.Optional {
 			label += " (optional)"
 		}
 		fb := errorLabel()
 		sc.feedback[in.Key] = fb
-		objs = append(objs, boldLabel(label), container.NewVBox(e, fb))
+		objs = append(objs, boldLabel(label), container.NewVBox(obj, fb))
 		if !e.MultiLine {
 			last = e
 		}
@@ -301,18 +301,23 @@ func (sc *setupScreen) inputForm(ins []wizard.Input, st wizard.StepState) fyne.C
 	return container.New(layout.NewFormLayout(), objs...)
 }
 
-func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) *widget.Entry {
-	var e *widget.Entry
+// inputEntry makes the entry of an input: the entry, and the object to lay out.
+func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) (*widget.Entry, fyne.CanvasObject) {
+	var ke *keyEntry
 	switch {
 	case in.Secret:
-		e = widget.NewPasswordEntry()
+		ke = newKeyEntry(sc.env.win, "password")
 	case in.Key == wizard.InMetadataXML:
-		e = widget.NewMultiLineEntry()
+		ke = newKeyEntry(sc.env.win, "multiline")
+	default:
+		ke = newKeyEntry(sc.env.win, "line")
+	}
+	e := &ke.Entry
+	switch {
+	case in.Key == wizard.InMetadataXML:
 		e.SetMinRowsVisible(5)
 		e.TextStyle = fyne.TextStyle{Monospace: true}
 		e.Wrapping = fyne.TextWrapBreak
-	default:
-		e = widget.NewEntry()
 	}
 	hint := in.Hint
 	if sec := sc.snap.state.Secret; in.Secret && sec != nil && sec.Kept != "" {
@@ -338,7 +343,10 @@ func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) *widget.
 	}
 	sc.entries[key] = e
 	sc.controls = append(sc.controls, e)
-	return e
+	if sc.firstEntry == nil {
+		sc.firstEntry = ke
+	}
+	return e, ke
 }
 
 // showFeedback shows an entry's check under it: an error or a warning; nothing when

@@ -40,6 +40,9 @@ var legibleColors = map[fyne.ThemeVariant]map[fyne.ThemeColorName]color.Color{
 		theme.ColorNameForegroundOnSuccess: color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff},
 		theme.ColorNameForegroundOnWarning: color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff},
 		theme.ColorNameForegroundOnError:   color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff},
+		// Fyne's focus tint is the primary colour, faint: on a primary button it
+		// vanishes. A shade of the text colour shows on every button.
+		theme.ColorNameFocus: color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0x2a},
 	},
 	theme.VariantDark: {
 		theme.ColorNameDisabled:            color.NRGBA{R: 0x96, G: 0x96, B: 0x96, A: 0xff},
@@ -53,6 +56,7 @@ var legibleColors = map[fyne.ThemeVariant]map[fyne.ThemeColorName]color.Color{
 		theme.ColorNameForegroundOnSuccess: color.NRGBA{R: 0x17, G: 0x17, B: 0x18, A: 0xff},
 		theme.ColorNameForegroundOnWarning: color.NRGBA{R: 0x17, G: 0x17, B: 0x18, A: 0xff},
 		theme.ColorNameForegroundOnError:   color.NRGBA{R: 0x17, G: 0x17, B: 0x18, A: 0xff},
+		theme.ColorNameFocus:               color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x48},
 	},
 }
 

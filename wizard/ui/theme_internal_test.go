@@ -93,6 +93,22 @@ func TestThemeContrast(t *testing.T) {
 		for fg, bg := range filled {
 			check(fmt.Sprintf("%s on %s", fg, bg), th.Color(fg, v), th.Color(bg, v))
 		}
+		// A focused button: the focus tint over its fill must show (a primary button
+		// looked the same focused or not) and keep its text legible.
+		focus := th.Color(theme.ColorNameFocus, v)
+		fa := color.NRGBAModel.Convert(focus).(color.NRGBA).A
+		for fg, bg := range map[fyne.ThemeColorName]fyne.ThemeColorName{
+			theme.ColorNameForeground:          theme.ColorNameButton,
+			theme.ColorNameForegroundOnPrimary: theme.ColorNamePrimary,
+			theme.ColorNameForegroundOnError:   theme.ColorNameError,
+		} {
+			fill := th.Color(bg, v)
+			focused := over(focus, fa, fill)
+			check(fmt.Sprintf("%s on a focused %s button", fg, bg), th.Color(fg, v), focused)
+			if r := contrast(fill, focused); r < 1.2 {
+				t.Errorf("%s, a focused %s button differs from an unfocused one by %.2f:1 (%s, %s), want at least 1.2:1", vname, bg, r, hexColor(focused), hexColor(fill))
+			}
+		}
 		for _, lv := range []level{levelOK, levelWarning, levelError} {
 			name, _ := bannerStyle(lv)
 			tint := over(th.Color(name, v), bannerTint, th.Color(theme.ColorNameBackground, v))

@@ -124,6 +124,10 @@ type setupScreen struct {
 	controls []fyne.Disableable
 	enable   *enableForm
 	exports  []*widget.Button
+	// firstEntry is the step's first field, focused when the step opens; focusedStep
+	// is the step it was last done for.
+	firstEntry  *keyEntry
+	focusedStep wizard.StepName
 
 	// save writes an export where the person chooses: a file save dialog. Tests
 	// replace it. done reports where it went, or why it did not.
@@ -150,20 +154,22 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 	list := container.NewVBox(heading(sc.sess.Ticket.Vendor), captionLabel(modeLine(sc.sess.Protocol(), sc.sess.Mode(), sc.sess.TargetName())))
 	for i, n := range sc.names {
 		r := &stepRow{icon: widget.NewIcon(statusIcon(wizard.NotStarted)), status: captionLabel("")}
-		r.btn = widget.NewButton(fmt.Sprintf("%d. %s", i+1, n.Title()), func() { sc.onStep(n) })
+		btn := newEnterButton(fmt.Sprintf("%d. %s", i+1, n.Title()), nil, func() { sc.onStep(n) })
+		r.btn = &btn.Button
 		r.btn.Alignment = widget.ButtonAlignLeading
 		r.btn.Importance = widget.LowImportance
 		r.btn.Disable()
 		sc.steps[n] = r
-		list.Add(container.NewBorder(nil, nil, container.NewVBox(r.icon), nil, container.NewVBox(r.btn, r.status)))
+		list.Add(container.NewBorder(nil, nil, container.NewVBox(r.icon), nil, container.NewVBox(btn, r.status)))
 	}
 
-	sc.backBtn = widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), sc.onBack)
-	sc.runBtn = widget.NewButtonWithIcon(runLabel(sc.sess.Mode(), ""), theme.ConfirmIcon(), sc.onRun)
+	back := newEnterButton("Back", theme.NavigateBackIcon(), sc.onBack)
+	run := newEnterButton(runLabel(sc.sess.Mode(), ""), theme.ConfirmIcon(), sc.onRun)
+	next := newEnterButton("Next", theme.NavigateNextIcon(), sc.onNext)
+	cancel := newEnterButton("Cancel", theme.CancelIcon(), sc.onCancel)
+	sc.backBtn, sc.runBtn, sc.nextBtn, sc.cancelBtn = &back.Button, &run.Button, &next.Button, &cancel.Button
 	sc.runBtn.Importance = widget.HighImportance
-	sc.nextBtn = widget.NewButtonWithIcon("Next", theme.NavigateNextIcon(), sc.onNext)
 	sc.nextBtn.IconPlacement = widget.ButtonIconTrailingText
-	sc.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), sc.onCancel)
 	sc.cancelBtn.Hide()
 	sc.progressBox = container.NewStack()
 	sc.waiting = wrapLabel("")
@@ -173,12 +179,12 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 	for _, b := range []*widget.Button{sc.backBtn, sc.runBtn, sc.nextBtn} {
 		b.Disable()
 	}
-	sc.buttons = container.NewHBox(sc.backBtn, sc.runBtn, sc.nextBtn)
+	sc.buttons = container.NewHBox(back, run, next)
 	actions := container.NewVBox(
 		widget.NewSeparator(),
 		sc.noteLabel,
 		sc.waiting,
-		container.NewBorder(nil, nil, nil, sc.cancelBtn, sc.progressBox),
+		container.NewBorder(nil, nil, nil, cancel, sc.progressBox),
 		sc.buttons,
 	)
 	sc.detail = container.NewVBox(wrapLabel("Reading the setup…"))
@@ -400,6 +406,7 @@ func (sc *setupScreen) updateSteps() {
 // render shows the snapshot: the list, the step shown, the actions.
 func (sc *setupScreen) render() {
 	sc.entries, sc.feedback, sc.controls, sc.enable, sc.exports = map[string]*widget.Entry{}, map[string]*widget.Label{}, nil, nil, nil
+	sc.firstEntry = nil
 	sc.detail.Objects = sc.stepDetail()
 	// A wrapping label knows its height only once it has its width: lay out twice.
 	sc.detail.Refresh()
@@ -407,6 +414,13 @@ func (sc *setupScreen) render() {
 	sc.scroll.ScrollToTop()
 	sc.updateSteps()
 	sc.updateActions()
+	// A step just opened: its first field takes the keyboard.
+	if sc.snap.shown != sc.focusedStep {
+		sc.focusedStep = sc.snap.shown
+		if sc.firstEntry != nil && !sc.firstEntry.Disabled() && sc.env.win != nil {
+			sc.env.win.Canvas().Focus(sc.firstEntry)
+		}
+	}
 }
 
 // setInput records what the person typed or chose. It is called on the UI goroutine
