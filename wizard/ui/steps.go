@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -234,7 +235,7 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 		}
 	}
 	if st.Error != "" {
-		l := wrapLabel(windowWords(st.Error))
+		l := wrapLabel(sentence(errors.New(st.Error))) // one sentence, in the window's words
 		l.Importance = widget.DangerImportance
 		objs = append(objs, l)
 	}
