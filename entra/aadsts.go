@@ -194,7 +194,7 @@ var entries = []AADSTS{
 
 	// Users: who signs in, and whether they may.
 	{Code: 50105, Error: "access_denied", Status: bad, Delivery: AtRedirect | InTokenJSON | OnErrorPage | InSAMLStatus,
-		Text:    "Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.",
+		Text:    "Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '{EmailHidden}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.",
 		Meaning: "The app requires assignment and the signed-in user is not assigned, directly or through a group they are a direct member of (nested groups are not honoured).",
 		Fix:     "In Enterprise applications > your app > Users and groups, assign the user or a group they are directly in; or set Properties > Assignment required to No.",
 		SignIn:  "the user is not assigned to the app, which requires assignment: assign the user, or a group they are directly in"},
@@ -306,7 +306,7 @@ var entries = []AADSTS{
 		Meaning: "The SAML request's ID starts with a digit, which xs:ID forbids.",
 		Fix:     "Make the service provider start its request IDs with a letter or an underscore (e.g. \"_\" and a GUID)."},
 	{Code: 75011, Error: "invalid_request", Status: bad, Delivery: InSAMLStatus,
-		Text:    "The authentication method by which the user authenticated with the service does not match the requested authentication method. %s",
+		Text:    "Authentication method '%s' by which the user authenticated with the service doesn't match requested authentication method '%s'. Contact the %s application owner.",
 		Meaning: "The authentication method the user signed in with does not match the RequestedAuthnContext the SAML request asked for.",
 		Fix:     "Remove RequestedAuthnContext from the AuthnRequest (or set ForceAuthn so the user signs in again with the method asked for)."},
 	{Code: 75016, Error: "invalid_request", Status: bad, Delivery: InSAMLStatus,

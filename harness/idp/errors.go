@@ -157,12 +157,28 @@ func errAppNotFound(status int, clientID, directory string) *aadError {
 
 func errRedirectMismatch(uri, appID string) *aadError { return aad(50011, uri, appID) }
 
+// validAppID reports whether id can name an application: a GUID, and not the nil GUID,
+// which Entra refuses as AADSTS700038 like any non-GUID.
+func validAppID(id string) bool {
+	return entra.IsGUID(id) && id != "00000000-0000-0000-0000-000000000000"
+}
+
+func errInvalidAppID(id string) *aadError { return aad(700038, id) }
+
+// errReplyURLMismatch is AADSTS50011 as Entra words it for a SAML reply URL (the
+// AssertionConsumerServiceURL), which differs from its OIDC redirect-URI text.
+func errReplyURLMismatch(appID string) *aadError {
+	return &aadError{http.StatusBadRequest, "invalid_request", 50011, fmt.Sprintf("The reply URL specified in the request does not match the reply URLs configured for the application: '%s'. Make sure the reply URL sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/urlMismatchError to learn more about how to fix this.", appID)}
+}
+
 func errNoReplyAddress() *aadError { return aad(500113) }
 
 func errMissingParam(name string) *aadError { return aad(900144, name) }
 
-func errNotAssigned(app *tenant.App, upn string) *aadError {
-	return aad(50105, app.DisplayName, app.AppID, upn)
+// errNotAssigned is AADSTS50105. Entra hides the user's name in the text as
+// '{EmailHidden}'; the sign-in log names them.
+func errNotAssigned(app *tenant.App) *aadError {
+	return aad(50105, app.DisplayName, app.AppID)
 }
 
 func errConsentRequired(app *tenant.App) *aadError {

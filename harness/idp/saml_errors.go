@@ -2,6 +2,7 @@ package idp
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -30,7 +31,15 @@ func errSAMLRequestExpired(issued time.Time, age time.Duration) *aadError {
 
 func errSAMLNameIDPolicy(format string) *aadError { return aad(75016, format) }
 
-func errSAMLAuthnContext(detail string) *aadError { return aad(75011, detail) }
+// errSAMLAuthnContext is AADSTS75011 in Entra's runtime words.
+func errSAMLAuthnContext(have, want string, app *tenant.App) *aadError {
+	return aad(75011, have, want, app.DisplayName)
+}
+
+// errSAMLComparison refuses a RequestedAuthnContext Comparison other than exact.
+func errSAMLComparison(cmp string) *aadError {
+	return &aadError{http.StatusBadRequest, "invalid_request", 75011, fmt.Sprintf("The RequestedAuthnContext Comparison is '%s'; Entra supports only 'exact'.", cmp)}
+}
 
 // errSAMLUnsigned is 76021; why, when set, says what was wrong with the signature
 // that was there.

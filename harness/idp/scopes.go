@@ -74,7 +74,7 @@ func (p *IdP) parseScopes(scope string, appOnly bool) (*scopeSet, *aadError) {
 	}
 	app, ok := p.resourceApp(s.resource)
 	if !ok {
-		return nil, aad(500011, s.resource, p.directoryName())
+		return nil, aad(500011, s.resource, p.store.TenantID())
 	}
 	s.resourceApp = app.AppID
 	return s, nil
