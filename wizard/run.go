@@ -29,12 +29,12 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	defer s.mu.Unlock()
 	i := s.index(n)
 	if i < 0 {
-		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
+		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(s.StepNames()))
 	}
 	if first := s.firstOpen(); first >= 0 && i > first && !s.overridable(n, first) {
-		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), Steps(s.Protocol())[first].Title())
+		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), s.StepNames()[first].Title())
 	}
-	d := path(s.Protocol())[i]
+	d := s.path()[i]
 	if s.Mode() == Auto && t.Directory == nil && !d.withoutGraph {
 		return s.copyStep(n), fmt.Errorf("%s in automatic mode needs a Graph sign-in: sign in to Entra, or switch to manual mode", n.Title())
 	}
@@ -79,7 +79,7 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		st.Status, st.VerifiedAt = Verified, s.e.now()
 		next := n
 		if first := s.firstOpen(); first >= 0 {
-			next = Steps(s.Protocol())[first]
+			next = s.StepNames()[first]
 		}
 		msg := "verified " + string(n)
 		if d.completes {
@@ -99,7 +99,7 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 // verified: a completing step (Enable) after a failed overridable one (the test),
 // where an override reason can be recorded.
 func (s *Session) overridable(n StepName, first int) bool {
-	f := path(s.Protocol())[first]
+	f := s.path()[first]
 	return describe(n).completes && f.overridable && s.steps[f.Name].Status == Failed
 }
 
@@ -136,14 +136,14 @@ func firstFailure(rs []check.Result) string {
 // all are verified. It returns the last step run.
 func (s *Session) RunAll(ctx context.Context, t *Target) (StepState, error) {
 	var last StepState
-	for range len(Steps(s.Protocol())) + 1 {
+	for range len(s.StepNames()) + 1 {
 		if s.Done() {
 			return last, nil
 		}
 		s.mu.Lock()
 		first := s.firstOpen()
 		s.mu.Unlock()
-		n := Steps(s.Protocol())[first]
+		n := s.StepNames()[first]
 		st, err := s.Run(ctx, t, n)
 		last = st
 		if err != nil || st.Status != Verified {

@@ -82,7 +82,37 @@ func path(p Protocol) []*Step {
 	return paths[OIDC]
 }
 
-// Steps lists the steps of a protocol in order.
+// pathFor is the steps of a protocol for a ticket: Provisioning comes before Enable
+// when the ticket asks for it, so the connection is enabled once users can arrive.
+func pathFor(p Protocol, t *Ticket) []*Step {
+	ds := path(p)
+	if t == nil || t.SCIM == nil {
+		return ds
+	}
+	out := slices.Clone(ds)
+	return slices.Insert(out, slices.Index(out, enableStep), provisioningStep)
+}
+
+// optionalSteps are the steps a path has only when the ticket asks for them.
+var optionalSteps = []*Step{provisioningStep}
+
+// TicketSteps lists the steps of a protocol for a ticket in order.
+func TicketSteps(p Protocol, t *Ticket) []StepName {
+	var out []StepName
+	for _, d := range pathFor(p, t) {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// path is the session's steps.
+func (s *Session) path() []*Step { return pathFor(s.Protocol(), s.Ticket) }
+
+// StepNames lists the session's steps in order: its protocol's, and Provisioning
+// when its ticket asks for it.
+func (s *Session) StepNames() []StepName { return TicketSteps(s.Protocol(), s.Ticket) }
+
+// Steps lists the steps of a protocol in order, without the optional ones.
 func Steps(p Protocol) []StepName {
 	var out []StepName
 	for _, d := range path(p) {
@@ -98,6 +128,11 @@ func describe(n StepName) *Step {
 			if d.Name == n {
 				return d
 			}
+		}
+	}
+	for _, d := range optionalSteps {
+		if d.Name == n {
+			return d
 		}
 	}
 	return nil

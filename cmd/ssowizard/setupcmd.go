@@ -298,7 +298,7 @@ func drive(ctx context.Context, e *env, s *wizard.Session, t *wizard.Target, out
 	if code, stop := remakeLostSecret(ctx, e, s, t, out); stop {
 		return code
 	}
-	steps := wizard.Steps(s.Protocol())
+	steps := s.StepNames()
 	for range len(steps) + 1 {
 		next, ok := firstOpen(s)
 		if !ok {
