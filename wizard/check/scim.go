@@ -86,7 +86,14 @@ func SCIMTestConnection(ctx context.Context, ep SCIMEndpoint) []Result {
 		return []Result{fail("scim-base-url", fieldSCIMBaseURL, sentence(err.Error()), "Give the vendor's SCIM base URL, the one before /Users.")}
 	}
 	if err := c.TestConnection(ctx); err != nil {
-		return append(out, SCIMFailure(err))
+		// The failing request's line becomes the verdict: what the vendor answered,
+		// what is wrong, and the fix.
+		f := SCIMFailure(err)
+		if n := len(out); n > 0 && out[n-1].Failed() {
+			f.Detail = out[n-1].Detail
+			out = out[:n-1]
+		}
+		return append(out, f)
 	}
 	return append(out, ok("scim-test-connection", "scim_token", fmt.Sprintf("Entra's Test Connection succeeded: %s answered a filter for a user nobody has with an empty list.", c.BaseURL())))
 }
