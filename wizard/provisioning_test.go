@@ -406,3 +406,26 @@ func TestAutoProvisioningOnTheHarness(t *testing.T) {
 	assertSCIMReminder(t, s)
 	assertTokenNotStored(t, f)
 }
+
+func TestAutoProvisioningWithoutSynchronization(t *testing.T) {
+	f := newFixture(t)
+	_, base := receiver(t, scimToken)
+	tgt := f.alice()
+	tgt.Directory = &storeDirectory{s: f.srv.Store} // no synchronization calls, as cmd's today
+	s, err := f.engine.Create(ctx(t), wizard.NewSession{Ticket: filesTicket(t, base, "oidc"), Protocol: wizard.OIDC, Target: "harness", Mode: wizard.Auto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, s, wizard.StepAssignments, map[string]string{wizard.InPrincipals: "Vendor Users, alice@" + tenant.DemoDomain})
+	apply(t, s, wizard.StepProvisioning, map[string]string{wizard.InSCIMToken: scimToken})
+	last, err := s.RunAll(ctx(t), tgt)
+	if err != nil || last.Name != wizard.StepProvisioning || last.Status != wizard.Failed {
+		t.Fatalf("RunAll ended at %s: %s %v", last.Name, last.Status, err)
+	}
+	if !strings.Contains(last.Error, "manual") || strings.Count(last.Error, ". ") > 0 {
+		t.Errorf("the step's error is %q; want one sentence pointing to a manual setup", last.Error)
+	}
+	if s.Status() == wizard.SessionEnabled {
+		t.Error("the connection was enabled although provisioning was not set up")
+	}
+}

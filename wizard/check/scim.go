@@ -89,7 +89,7 @@ func SCIMTestConnection(ctx context.Context, ep SCIMEndpoint) []Result {
 		// The failing request's line becomes the verdict: what the vendor answered,
 		// what is wrong, and the fix.
 		f := SCIMFailure(err)
-		if n := len(out); n > 0 && out[n-1].Failed() {
+		if n := len(out); n > 0 && out[n-1].ID == "scim-request" {
 			f.Detail = out[n-1].Detail
 			out = out[:n-1]
 		}
