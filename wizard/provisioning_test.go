@@ -3,6 +3,7 @@ package wizard_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +15,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/scim/scimserver"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/wizard"
@@ -428,4 +431,93 @@ func TestAutoProvisioningWithoutSynchronization(t *testing.T) {
 	if s.Status() == wizard.SessionEnabled {
 		t.Error("the connection was enabled although provisioning was not set up")
 	}
+}
+
+// The SAML calls the store fake lacks, made through the harness's Graph API as
+// package graph makes them.
+
+func (d *syncDirectory) InstantiateSAMLApp(ctx context.Context, name string) (wizard.App, error) {
+	var r struct {
+		Application      struct{ ID, AppID, DisplayName string }
+		ServicePrincipal struct{ ID string }
+	}
+	if err := d.graph(ctx, "POST", "/applicationTemplates/"+graphapi.NonGalleryTemplateID+"/instantiate", map[string]any{"displayName": name}, &r); err != nil {
+		return wizard.App{}, err
+	}
+	return wizard.App{ObjectID: r.Application.ID, AppID: r.Application.AppID, ServicePrincipalID: r.ServicePrincipal.ID, DisplayName: r.Application.DisplayName}, nil
+}
+
+func (d *syncDirectory) SetSAMLURLs(ctx context.Context, app wizard.App, entityID, replyURL, relayState string) error {
+	if err := d.graph(ctx, "PATCH", "/applications/"+app.ObjectID, map[string]any{"identifierUris": []string{entityID},
+		"web": map[string]any{"redirectUris": []string{replyURL}}}, nil); err != nil {
+		return err
+	}
+	return d.graph(ctx, "PATCH", "/servicePrincipals/"+app.ServicePrincipalID, map[string]any{"preferredSingleSignOnMode": "saml",
+		"samlSingleSignOnSettings": map[string]any{"relayState": relayState}}, nil)
+}
+
+func (d *syncDirectory) AddTokenSigningCertificate(ctx context.Context, app wizard.App, subject string, end time.Time) (wizard.SigningCertificate, error) {
+	var r struct {
+		KeyID, Thumbprint          string
+		Key                        []byte
+		StartDateTime, EndDateTime time.Time
+	}
+	if err := d.graph(ctx, "POST", "/servicePrincipals/"+app.ServicePrincipalID+"/addTokenSigningCertificate",
+		map[string]any{"displayName": subject, "endDateTime": end.UTC()}, &r); err != nil {
+		return wizard.SigningCertificate{}, err
+	}
+	cert, err := x509.ParseCertificate(r.Key)
+	if err != nil {
+		return wizard.SigningCertificate{}, err
+	}
+	return wizard.SigningCertificate{KeyID: r.KeyID, Thumbprint: strings.ToUpper(r.Thumbprint), Certificate: cert, Start: r.StartDateTime, End: r.EndDateTime}, nil
+}
+
+func (d *syncDirectory) ActivateSigningCertificate(ctx context.Context, app wizard.App, thumbprint string) error {
+	return d.graph(ctx, "PATCH", "/servicePrincipals/"+app.ServicePrincipalID, map[string]any{"preferredTokenSigningKeyThumbprint": thumbprint}, nil)
+}
+
+// Files.com's SAML + SCIM setup, every step through Graph on the harness: the SAML app
+// made from the non-gallery template, then its provisioning job pushing the test user
+// to the embedded receiver.
+func TestAutoSAMLWithSCIMOnTheHarness(t *testing.T) {
+	f := newFixture(t)
+	rcv, base := receiver(t, scimToken)
+	dir := newSyncDirectory(t, f)
+	tgt := f.alice()
+	tgt.Directory = dir
+	raw := filesTicket(t, base, "saml")
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	m["saml"] = map[string]any{"entity_id": "https://app.files.example/saml/metadata", "acs_url": "https://app.files.example/saml/acs"}
+	raw, _ = json.Marshal(m)
+	s, err := f.engine.Create(ctx(t), wizard.NewSession{Ticket: raw, Protocol: wizard.SAML, Target: "harness", Mode: wizard.Auto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := "alice@" + tenant.DemoDomain
+	apply(t, s, wizard.StepAssignments, map[string]string{wizard.InPrincipals: "Vendor Users, " + alice})
+	apply(t, s, wizard.StepEnable, map[string]string{wizard.InRemoveLoopback: "yes"})
+	apply(t, s, wizard.StepProvisioning, map[string]string{wizard.InSCIMToken: scimToken})
+	last, err := s.RunAll(ctx(t), tgt)
+	if err != nil || !s.Done() || s.Status() != wizard.SessionEnabled {
+		t.Fatalf("RunAll ended at %s: %s %v %+v %s", last.Name, last.Status, err, last.Checks, last.Error)
+	}
+	for _, st := range s.Steps() {
+		if st.Status != wizard.Verified {
+			t.Errorf("%s is %s", st.Name, st.Status)
+		}
+	}
+	if ps := s.Step(wizard.StepProvisioning); !hasCheck(ps, "scim-on-demand") || !hasCheck(ps, "scim-request") {
+		t.Errorf("provisioning checks: %+v", s.Step(wizard.StepProvisioning).Checks)
+	}
+	var found bool
+	for _, u := range rcv.Users() {
+		found = found || u["userName"] == alice
+	}
+	if !found {
+		t.Errorf("the receiver does not have %s: %v", alice, rcv.Users())
+	}
+	assertSCIMReminder(t, s)
+	assertTokenNotStored(t, f)
 }

@@ -217,8 +217,10 @@ func (s *Session) autoProvisioning(ctx context.Context, t *Target, st *StepState
 	}
 	out = append(out, logResults(logs, user.ID)...)
 	switch {
-	case res.Result == "Success", res.Result == "Skipped" && res.ErrorCode == "RedundantExport":
+	case res.Result == "Success":
 		out = append(out, ok("scim-on-demand", InSCIMTestUser, fmt.Sprintf("%s was provisioned on demand to %s (id %s there).", user.UserPrincipalName, s.Ticket.Vendor, orNone(res.TargetID))))
+	case res.Result == "Skipped" && res.ErrorCode == "RedundantExport":
+		out = append(out, ok("scim-on-demand", InSCIMTestUser, fmt.Sprintf("%s is already at %s as Entra has it (id %s there): provisioning on demand had nothing to change.", user.UserPrincipalName, s.Ticket.Vendor, orNone(res.TargetID))))
 	default:
 		out = append(out, fail("scim-on-demand", InSCIMTestUser, fmt.Sprintf("Provisioning %s on demand ended %s: %s.", user.UserPrincipalName, res.Result, strings.TrimSuffix(orNone(res.ErrorMessage), ".")),
 			"Read the SCIM requests above: the vendor's answer says what it refused."))
