@@ -93,8 +93,10 @@ func (s *Session) scimURL(st *StepState) string {
 
 // scimEndpoint is the endpoint with its credentials from the keeper; a failed Result
 // when they are missing.
-func (s *Session) scimEndpoint(t *Target, st *StepState) (check.SCIMEndpoint, *check.Result, error) {
-	ep := check.SCIMEndpoint{TenantURL: s.scimURL(st), HTTP: t.HTTP}
+func (s *Session) scimEndpoint(st *StepState) (check.SCIMEndpoint, *check.Result, error) {
+	// The vendor's endpoint is not the target's: t.HTTP trusts the harness's CA for
+	// login and Graph, while a vendor's SCIM endpoint answers with a public certificate.
+	ep := check.SCIMEndpoint{TenantURL: s.scimURL(st)}
 	if s.Ticket.SCIM != nil && s.Ticket.SCIM.AuthKind() == SCIMBasic {
 		ep.BasicUser = strings.TrimSpace(st.Inputs[InSCIMUser])
 		pw, found, err := s.secretValue(InSCIMPassword)
@@ -123,7 +125,7 @@ func (s *Session) scimEndpoint(t *Target, st *StepState) (check.SCIMEndpoint, *c
 }
 
 func (s *Session) manualProvisioning(ctx context.Context, t *Target, st *StepState, _ bool) ([]check.Result, error) {
-	ep, missing, err := s.scimEndpoint(t, st)
+	ep, missing, err := s.scimEndpoint(st)
 	if err != nil || missing != nil {
 		return resultList(missing), err
 	}
@@ -175,7 +177,7 @@ func (s *Session) autoProvisioning(ctx context.Context, t *Target, st *StepState
 		return []check.Result{fail("scim-basic-auto", InSCIMPassword, "A non-gallery app's provisioning takes only a bearer Secret Token through Graph, and this vendor issues basic credentials.",
 			"Ask the vendor for a SCIM token, or set provisioning up by hand in a manual-mode setup.")}, nil
 	}
-	ep, missing, err := s.scimEndpoint(t, st)
+	ep, missing, err := s.scimEndpoint(st)
 	if err != nil || missing != nil {
 		return resultList(missing), err
 	}
