@@ -37,12 +37,6 @@ var _ wizard.Provisioner = (*syncDirectory)(nil)
 
 func newSyncDirectory(t *testing.T, f *fixture) *syncDirectory {
 	t.Helper()
-	if _, err := f.srv.Store.UpdateApp(tenant.DemoSetupAppID, func(a *tenant.App) error {
-		a.GraphPermissions = append(a.GraphPermissions, "Synchronization.ReadWrite.All", "AuditLog.Read.All")
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	setup, _ := f.srv.Store.AppByID(tenant.DemoSetupAppID)
 	resp, err := f.srv.Client().PostForm(f.srv.BaseURL+"/"+tenant.DemoTenantID+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {tenant.DemoSetupAppID}, "client_secret": {setup.Secrets[0].Value}, "scope": {"https://graph.microsoft.com/.default"}})
