@@ -13,8 +13,10 @@ import (
 const StepClientSecret StepName = "client-secret"
 
 var clientSecretStep = &Step{
-	Name:         StepClientSecret,
-	Title:        "Client secret",
+	Name:  StepClientSecret,
+	Title: "Client secret",
+	// Automatic mode asks before it replaces a secret whose value is lost.
+	AutoInputs:   []Input{{Key: InNewSecret, Label: "Make a new secret (yes)", Optional: true, Hint: "only when the one made earlier is lost"}},
 	Verifies:     "Entra issues a token for the client ID and secret, and the secret's expiry is known.",
 	instructions: clientSecretInstructions,
 	auto:         (*Session).clientSecret,
@@ -67,6 +69,21 @@ func (s *Session) clientSecret(ctx context.Context, t *Target, st *StepState, re
 					}
 					out = append(out, ok("orphan-removed", InClientSecret, fmt.Sprintf("Removed secret %s, made before the interruption, whose value was lost.", sec.KeyID)))
 				}
+			}
+		}
+		lost, ask, err := s.lostSecret(st)
+		if err != nil {
+			return nil, err
+		}
+		if ask != nil {
+			return []check.Result{*ask}, nil
+		}
+		if lost != "" && !resumed {
+			if err := t.Directory.RemovePassword(ctx, s.state.App, lost); err != nil {
+				out = append(out, warn("lost-secret-kept", InClientSecret, fmt.Sprintf("The lost secret %s could not be removed from the app (%v).", lost, err),
+					"Remove it under Certificates & secrets: nobody knows its value."))
+			} else {
+				out = append(out, ok("lost-secret-removed", InClientSecret, fmt.Sprintf("Removed secret %s, whose value was lost.", lost)))
 			}
 		}
 		pw, err := t.Directory.AddPassword(ctx, s.state.App, s.secretName(), now.Add(DefaultSecretLifetime))

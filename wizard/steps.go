@@ -154,6 +154,7 @@ const (
 	InRedirectURI        = "redirect_uri"
 	InClientSecret       = "client_secret" // never stored: kept by the secret keeper
 	InSecretExpires      = "secret_expires"
+	InNewSecret          = "new_secret"
 	InEntityID           = "entity_id"
 	InReplyURL           = "reply_url"
 	InMetadataURL        = "metadata_url"
@@ -164,6 +165,7 @@ const (
 	InPrincipals         = "principals"
 	InAssignmentRequired = "assignment_required"
 	InTestUser           = "test_user"
+	InRefusedUser        = "refused_user"
 	InLoginMethods       = "login_methods"
 	InDefaultRole        = "default_role"
 	InAutoMembership     = "auto_membership"
