@@ -189,9 +189,27 @@ func (s *Session) defaults(t *Target, d *Step, st *StepState) {
 // holds s.mu.
 func (s *Session) do(ctx context.Context, t *Target, d *Step, st *StepState, resumed bool) ([]check.Result, error) {
 	if s.Mode() == Auto {
+		if out := s.unusedAnswers(d, st); len(out) > 0 {
+			return out, nil
+		}
 		return d.auto(s, ctx, t, st, resumed)
 	}
 	return d.manual(s, ctx, t, st, resumed)
+}
+
+// unusedAnswers refuses, one check each, the manual inputs given to an automatic
+// step that it does not honour.
+func (s *Session) unusedAnswers(d *Step, st *StepState) []check.Result {
+	var out []check.Result
+	for _, in := range d.instructions(s).Inputs {
+		if st.Inputs[in.Key] == "" || slices.Contains(d.autoTakes, in.Key) || slices.ContainsFunc(d.AutoInputs, func(a Input) bool { return a.Key == in.Key }) {
+			continue
+		}
+		out = append(out, fail("answer-not-used", in.Key,
+			fmt.Sprintf("Automatic mode does not use %s.%s (%s): it makes or finds that itself.", d.Name, in.Key, in.Label),
+			"Remove it from the answers, or give every value by hand in a manual setup."))
+	}
+	return out
 }
 
 func ok(id, field, msg string) check.Result {

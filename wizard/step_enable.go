@@ -23,8 +23,10 @@ var enableStep = &Step{
 	instructions: enableInstructions,
 	defaults:     enableDefaults,
 	auto:         (*Session).enable,
-	manual:       (*Session).enable,
-	completes:    true,
+	autoTakes: []string{InLoginMethods, InDefaultRole, InAutoMembership, InJIT, InEnforceDomain, InBreakGlassAck,
+		InOverride, InRemoveLoopback}, // the same choices in either mode
+	manual:    (*Session).enable,
+	completes: true,
 }
 
 // enableInstructions are the vendor-side choices to make.

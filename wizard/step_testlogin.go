@@ -31,6 +31,7 @@ var testLoginStep = &Step{
 		set(InTestUser, t.TestUser)
 	},
 	auto:         (*Session).test,
+	autoTakes:    []string{InTestUser, InRefusedUser},
 	manual:       (*Session).test,
 	withoutGraph: true,
 	overridable:  true,

@@ -323,3 +323,48 @@ func TestOverrideStaysEnabledOverItsFailedTest(t *testing.T) {
 		t.Fatalf("reloaded, the overridden setup is %v, %v", again, err)
 	}
 }
+
+// Answers automatic mode cannot use are refused with a sentence; those it can are
+// honoured: an existing app's client ID adopts it, a secret expiry is used.
+func TestAutoAnswersRefusedOrHonoured(t *testing.T) {
+	f := newFixture(t)
+	tgt := f.alice()
+	tgt.Directory = &storeDirectory{s: f.srv.Store}
+	s, err := f.engine.Create(ctx(t), wizard.NewSession{Ticket: wizard.DemoTicketJSON(), Protocol: wizard.OIDC, Target: "harness", Mode: wizard.Auto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := len(f.srv.Store.Apps())
+	apply(t, s, wizard.StepRegistration, map[string]string{wizard.InClientID: tenant.DemoAppID, wizard.InTenantID: tenant.DemoDomain})
+	st, err := s.Run(ctx(t), tgt, wizard.StepRegistration)
+	c := checkNamed(st, "answer-not-used")
+	if err != nil || st.Status != wizard.Failed || c == nil || c.Field != wizard.InTenantID || !strings.Contains(c.Message, "registration.tenant_id") {
+		t.Fatalf("tenant_id given to automatic mode: %s %v %+v", st.Status, err, st.Checks)
+	}
+	apply(t, s, wizard.StepRegistration, map[string]string{wizard.InTenantID: ""})
+	if st, err = s.Run(ctx(t), tgt, wizard.StepRegistration); err != nil || st.Status != wizard.Verified || checkNamed(st, "app-adopted") == nil {
+		t.Fatalf("client_id given to automatic mode: %s %v %+v", st.Status, err, st.Checks)
+	}
+	if got := s.State().App.AppID; got != tenant.DemoAppID || len(f.srv.Store.Apps()) != apps {
+		t.Errorf("adopted %s, %d apps (were %d); want the demo app and no new one", got, len(f.srv.Store.Apps()), apps)
+	}
+
+	if st, err = s.Run(ctx(t), tgt, wizard.StepRedirectURI); err != nil || st.Status != wizard.Verified {
+		t.Fatalf("redirect URI: %s %v %+v", st.Status, err, st.Checks)
+	}
+	want := time.Now().UTC().AddDate(0, 6, 0).Format(time.DateOnly)
+	apply(t, s, wizard.StepClientSecret, map[string]string{wizard.InSecretExpires: "2001-01-01"})
+	if st, _ = s.Run(ctx(t), tgt, wizard.StepClientSecret); st.Status != wizard.Failed || checkNamed(st, "secret-expires-past") == nil {
+		t.Fatalf("a past expiry: %s %+v", st.Status, st.Checks)
+	}
+	apply(t, s, wizard.StepClientSecret, map[string]string{wizard.InSecretExpires: want})
+	if st, err = s.Run(ctx(t), tgt, wizard.StepClientSecret); err != nil || st.Status != wizard.Verified {
+		t.Fatalf("secret_expires: %s %v %+v", st.Status, err, st.Checks)
+	}
+	// The fake directory turns the end into a lifetime from its own clock, so the
+	// recorded end may fall short of midnight by the moments between the two.
+	wantEnd, _ := time.Parse(time.DateOnly, want)
+	if got := s.State().Secret.End; got.Sub(wantEnd).Abs() > time.Minute {
+		t.Errorf("the secret made ends %s, want %s as answered", got, want)
+	}
+}
