@@ -21,7 +21,7 @@ var testLoginStep = &Step{
 	Verifies:      "A user signs in through Entra and the answer passes the vendor's checks, claims included.",
 	View:          ViewTestLogin,
 	RunLabel:      "Run the test login",
-	Progress:      "Waiting for the browser to come back… Sign in there as a user assigned to the app; the wizard then checks the answer as the vendor will.",
+	Progress:      "Waiting for the browser to come back… Sign in there as the test user; the wizard then checks the answer as the vendor will.",
 	InputsHeading: "Who signs in",
 	// On Entra, the user who is not assigned is named in either mode; on the harness
 	// one is found when none is named.
@@ -65,7 +65,7 @@ func (s *Session) test(ctx context.Context, t *Target, st *StepState, _ bool) ([
 		return nil, err
 	}
 	run.Named = named
-	if run.OK && named != "" && !sameUser(run.User, named) {
+	if run.OK && named != "" && !run.names(named) {
 		run.reject(CodeWrongUser, fmt.Sprintf("The test signed in as %s, not as %s, the test user named.", orNobody(run.User), named),
 			fmt.Sprintf("Sign in as %s (a private browser window keeps another user's session out), or name the user who signs in.", named))
 	}
@@ -167,7 +167,7 @@ func (s *Session) refusal(ctx context.Context, t *Target, st *StepState, run *Te
 	case r.AADSTS == "AADSTS50105":
 		r.Proven = true
 		r.Message = fmt.Sprintf("%s, who is not assigned, was refused with AADSTS50105.", user)
-	case neg.OK && sameUser(neg.User, user):
+	case neg.OK && neg.names(user):
 		notRefused(fmt.Sprintf("%s, who is not assigned, signed in: the app does not enforce its assignments.", user),
 			"Set Assignment required? to Yes on the enterprise application's Properties, and check that "+user+" is not in an assigned group.")
 	case neg.OK:
@@ -192,6 +192,17 @@ func (r *TestRun) reject(code, msg, fix string) {
 	r.Findings = append(r.Findings, inspect.Finding{Code: code, Severity: inspect.SeverityError, Message: msg, Fix: fix})
 	r.OK = false
 	r.Verdict = "error"
+}
+
+// names reports whether the run's answer names user: as its user, or by its e-mail
+// (a guest signs in with the address they were invited with, and the answer's UPN is
+// their #EXT# one).
+func (r TestRun) names(user string) bool {
+	if sameUser(r.User, user) {
+		return true
+	}
+	c := r.Claim("email")
+	return c != nil && sameUser(c.Values[0], user)
 }
 
 // sameUser reports whether the user an answer names is the one named: the same

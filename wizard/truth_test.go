@@ -368,3 +368,20 @@ func TestAutoAnswersRefusedOrHonoured(t *testing.T) {
 		t.Errorf("the secret made ends %s, want %s as answered", got, want)
 	}
 }
+
+// A guest is named by the address they were invited with, which their answer carries
+// as e-mail beside their #EXT# UPN.
+func TestTestLoginProvesAGuest(t *testing.T) {
+	f := newFixture(t)
+	tgt := f.alice()
+	guest := "carol@fabrikam.example"
+	s := autoToTest(t, f, tgt, guest)
+	apply(t, s, wizard.StepTest, map[string]string{wizard.InTestUser: guest})
+	st, err := s.Run(ctx(t), tgt, wizard.StepTest)
+	if err != nil || st.Status != wizard.Verified {
+		t.Fatalf("test as the guest: %s %v %+v", st.Status, err, st.Checks)
+	}
+	if run := lastRun(t, s); run.Named != guest || !run.OK {
+		t.Errorf("the run named %q, ok %v", run.Named, run.OK)
+	}
+}
