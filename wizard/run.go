@@ -67,12 +67,12 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		}
 	case err != nil:
 		st.Status, st.Error = Failed, err.Error()
-		if perr := s.transition(save, st, n, "failed", st.Error); perr != nil {
+		if perr := s.failed(save, st, n, st.Error); perr != nil {
 			return s.copyStep(n), perr
 		}
 	case check.Failed(checks):
 		st.Status = Failed
-		if perr := s.transition(save, st, n, "failed", firstFailure(checks)); perr != nil {
+		if perr := s.failed(save, st, n, firstFailure(checks)); perr != nil {
 			return s.copyStep(n), perr
 		}
 	default:
@@ -93,6 +93,23 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		}
 	}
 	return s.copyStep(n), nil
+}
+
+// failed records step st (n) as failed. A failed test login in an enabled session
+// means it is enabled no more: the Enable step is reopened with it. The caller holds
+// s.mu.
+func (s *Session) failed(ctx context.Context, st *StepState, n StepName, why string) error {
+	reopened, err := s.enabledUntested(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.transition(ctx, st, n, "failed", why); err != nil {
+		return err
+	}
+	if reopened == nil {
+		return nil
+	}
+	return s.transition(ctx, reopened, n, "reopened", "not enabled any more: "+reopened.Checks[0].Message)
 }
 
 // overridable reports whether step n may run although the step at first is not
@@ -172,9 +189,27 @@ func (s *Session) defaults(t *Target, d *Step, st *StepState) {
 // holds s.mu.
 func (s *Session) do(ctx context.Context, t *Target, d *Step, st *StepState, resumed bool) ([]check.Result, error) {
 	if s.Mode() == Auto {
+		if out := s.unusedAnswers(d, st); len(out) > 0 {
+			return out, nil
+		}
 		return d.auto(s, ctx, t, st, resumed)
 	}
 	return d.manual(s, ctx, t, st, resumed)
+}
+
+// unusedAnswers refuses, one check each, the manual inputs given to an automatic
+// step that it does not honour.
+func (s *Session) unusedAnswers(d *Step, st *StepState) []check.Result {
+	var out []check.Result
+	for _, in := range d.instructions(s).Inputs {
+		if st.Inputs[in.Key] == "" || slices.Contains(d.autoTakes, in.Key) || slices.ContainsFunc(d.AutoInputs, func(a Input) bool { return a.Key == in.Key }) {
+			continue
+		}
+		out = append(out, fail("answer-not-used", in.Key,
+			fmt.Sprintf("Automatic mode does not use %s.%s (%s): it makes or finds that itself.", d.Name, in.Key, in.Label),
+			"Remove it from the answers, or give every value by hand in a manual setup."))
+	}
+	return out
 }
 
 func ok(id, field, msg string) check.Result {

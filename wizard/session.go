@@ -63,9 +63,18 @@ type Target struct {
 	Open func(url string) error
 	// Scenarios are the harness's scenarios in effect, recorded in the evidence bundle.
 	Scenarios []string
-	// TestUser is the user the test login is expected to sign in as (the harness's
-	// seeded user), recorded with the run.
+	// TestUser is the user the test login signs in as when the administrator names
+	// none (the harness's seeded user).
 	TestUser string
+	// SignInAs completes a test login as the named user with no person at the
+	// keyboard (the harness: its robot, with the tenant's credentials for that user):
+	// it returns the user's sign-in name and what opens the sign-in URL, or an error
+	// of one sentence when the user cannot sign in there. Nil on Entra, where a
+	// person signs in, in the browser Open shows.
+	SignInAs func(user string) (login string, open func(url string) error, err error)
+	// Unassigned names a user who can sign in but is not assigned to the app (its
+	// appId), for the test's negative; "" when there is none. Nil on Entra.
+	Unassigned func(appID string) string
 }
 
 func (t *Target) client() *http.Client {
@@ -263,6 +272,9 @@ func (e *Engine) Load(ctx context.Context, id string) (*Session, error) {
 			_ = json.Unmarshal(r.Outputs, &o)
 			st.Error = o.Error
 		}
+	}
+	if err := s.reconcile(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

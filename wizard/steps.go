@@ -43,6 +43,10 @@ type Step struct {
 	defaults func(s *Session, t *Target, set func(key, value string))
 	// auto carries the step out through Graph; manual checks what the admin did.
 	auto, manual stepFunc
+	// autoTakes are the keys of the manual inputs automatic mode honours; any other
+	// manual input given to an automatic run is refused with a sentence, so an answer
+	// is never silently ignored.
+	autoTakes []string
 	// withoutGraph lets the step run in automatic mode with no Graph sign-in.
 	withoutGraph bool
 	// overridable lets a completing step run although this one failed, recording
@@ -189,6 +193,7 @@ const (
 	InRedirectURI        = "redirect_uri"
 	InClientSecret       = "client_secret" // never stored: kept by the secret keeper
 	InSecretExpires      = "secret_expires"
+	InNewSecret          = "new_secret"
 	InEntityID           = "entity_id"
 	InReplyURL           = "reply_url"
 	InMetadataURL        = "metadata_url"
@@ -199,6 +204,7 @@ const (
 	InPrincipals         = "principals"
 	InAssignmentRequired = "assignment_required"
 	InTestUser           = "test_user"
+	InRefusedUser        = "refused_user"
 	InLoginMethods       = "login_methods"
 	InDefaultRole        = "default_role"
 	InAutoMembership     = "auto_membership"

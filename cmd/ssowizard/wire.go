@@ -313,6 +313,7 @@ func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	users := robot.Users{Store: srv.Store}
 	scenarios := srv.Store.ScenariosFor("")
 	if scenarios == nil {
 		scenarios = []string{}
@@ -326,6 +327,14 @@ func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) 
 		Open:      playOpen(robot.New(srv.Client(), harnessTestUser, harnessTestPassword)),
 		Scenarios: scenarios,
 		TestUser:  harnessTestUser,
+		SignInAs: func(user string) (string, func(string) error, error) {
+			login, b, err := users.Browser(srv.Client(), user)
+			if err != nil {
+				return "", nil, err
+			}
+			return login, playOpen(b), nil
+		},
+		Unassigned: users.Unassigned,
 	}, nil
 }
 
