@@ -103,7 +103,10 @@ func violations(kind string, imps imports) []string {
 				why = "the harness stands below the wizard and the Graph client"
 			case kind == "code" && under(dir, "wizard/ui") && under(local, "harness") && local != "harness":
 				why = "the window draws the facts the harness hands out, not the emulator's model"
-			case kind == "code" && under(dir, "wizard") && !under(dir, "wizard/ui") && under(local, "harness"):
+			// wizard/check reads SCIM's attribute rules and Entra's SCIM client model, which
+			// live under harness/scim for now: they belong in a vocabulary room of their own.
+			case kind == "code" && under(dir, "wizard") && !under(dir, "wizard/ui") && under(local, "harness") &&
+				!(under(dir, "wizard/check") && under(local, "harness/scim")):
 				why = "the wizard engine does not reach into the emulator: cmd wires the harness in, and replay rebuilds its tenant"
 			case kind == "code" && under(local, "replay") && !under(dir, "cmd") && !under(dir, "replay"):
 				why = "only the command replays an evidence bundle"

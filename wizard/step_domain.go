@@ -19,6 +19,7 @@ var domainStep = &Step{
 	ManualInputsHeading: "Your answers",
 	instructions:        domainInstructions,
 	auto:                (*Session).domain,
+	autoTakes:           []string{InDomains},
 	manual:              (*Session).domain,
 	withoutGraph:        true,
 }

@@ -145,7 +145,7 @@ type stepRow struct {
 // newSetupScreen makes the screen for a session already opened and its target: view
 // builds it, reload reads the session (off the UI goroutine) and shows it.
 func newSetupScreen(e *env, s *wizard.Session, t *wizard.Target) *setupScreen {
-	sc := &setupScreen{env: e, sess: s, target: t, names: wizard.Steps(s.Protocol()), steps: map[wizard.StepName]*stepRow{}}
+	sc := &setupScreen{env: e, sess: s, target: t, names: s.StepNames(), steps: map[wizard.StepName]*stepRow{}}
 	sc.save = sc.saveWithDialog
 	return sc
 }
