@@ -42,7 +42,7 @@ func poll(srv *harness.Server, b *browser, d deviceAuth) page {
 
 func TestDeviceCodeFlow(t *testing.T) {
 	srv, clk := start(t)
-	clk.Stop() // the polls' spacing is what the test advances, not the machine's speed
+	clk.Stop()                   // the polls' spacing is what the test advances, not the machine's speed
 	device := newBrowser(t, srv) // the CLI polling
 	d := startDevice(t, srv, device)
 	jsonError(t, "before approval", poll(srv, device, d), 400, "authorization_pending", 70016)
