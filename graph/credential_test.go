@@ -403,7 +403,7 @@ func deviceCredential(t *testing.T, srv *harness.Server, decline bool) (azcore.T
 			mu.Lock()
 			defer mu.Unlock()
 			return got, err
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute): // a hang guard: it is called in milliseconds
 			return graph.DeviceCode{}, errors.New("the prompt was never called")
 		}
 	}

@@ -180,8 +180,8 @@ func TestStopsWithContext(t *testing.T) {
 	cancel()
 	select {
 	case <-srv.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("server still running after its context ended")
+	case <-time.After(time.Minute): // a hang guard: it stops in milliseconds
+		t.Fatal("server still running a minute after its context ended")
 	}
 	if _, err := srv.Client().Get(srv.BaseURL + "/common/discovery/v2.0/keys"); err == nil {
 		t.Error("server answers after stopping")

