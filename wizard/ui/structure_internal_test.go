@@ -37,7 +37,7 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	if o == nil || (reflect.ValueOf(o).Kind() == reflect.Pointer && reflect.ValueOf(o).IsNil()) || !o.Visible() {
 		return
 	}
-	line := func(kind string, attrs ...string) { walkLine(b, depth, kind, attrs...) }
+	line := func(kind string, attrs ...string) { writeLine(b, depth, kind, attrs...) }
 	children := func(objs ...fyne.CanvasObject) {
 		for _, c := range objs {
 			walkStructure(b, c, depth+1)
@@ -67,7 +67,7 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	case *widget.RadioGroup:
 		line("radio", disabledAttr(v.Disabled()), "selected="+strconv.Quote(v.Selected))
 		for _, opt := range v.Options {
-			walkLine(b, depth+1, "option", flagAttr("selected", opt == v.Selected), strconv.Quote(opt))
+			writeLine(b, depth+1, "option", flagAttr("selected", opt == v.Selected), strconv.Quote(opt))
 		}
 	case *widget.Select:
 		line("select", disabledAttr(v.Disabled()), "selected="+strconv.Quote(v.Selected), "options="+quoteAll(v.Options))
@@ -88,12 +88,12 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	case *widget.RichText:
 		line("richtext")
 		for _, s := range v.Segments {
-			walkLine(b, depth+1, fmt.Sprintf("%T", s)[len("*widget."):], strconv.Quote(s.Textual()))
+			writeLine(b, depth+1, fmt.Sprintf("%T", s)[len("*widget."):], strconv.Quote(s.Textual()))
 		}
 	case *widget.Accordion:
 		line("accordion")
 		for _, it := range v.Items {
-			walkLine(b, depth+1, "item", flagAttr("open", it.Open), strconv.Quote(it.Title))
+			writeLine(b, depth+1, "item", flagAttr("open", it.Open), strconv.Quote(it.Title))
 			if it.Open {
 				walkStructure(b, it.Detail, depth+2)
 			}
@@ -101,7 +101,7 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	case *container.AppTabs:
 		line("tabs")
 		for _, it := range v.Items {
-			walkLine(b, depth+1, "tab", flagAttr("selected", it == v.Selected()), strconv.Quote(it.Text))
+			writeLine(b, depth+1, "tab", flagAttr("selected", it == v.Selected()), strconv.Quote(it.Text))
 			if it == v.Selected() {
 				walkStructure(b, it.Content, depth+2)
 			}
@@ -135,7 +135,7 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	}
 }
 
-func walkLine(b *strings.Builder, depth int, kind string, attrs ...string) {
+func writeLine(b *strings.Builder, depth int, kind string, attrs ...string) {
 	b.WriteString(strings.Repeat("  ", depth))
 	b.WriteString(kind)
 	for _, a := range attrs {
@@ -249,5 +249,38 @@ func assertGolden(t *testing.T, name, got string) {
 		os.MkdirAll(filepath.Dir(failed), 0o755)
 		os.WriteFile(failed, []byte(got), 0o644)
 		t.Errorf("what is shown differs from %s; what was rendered is in %s", path, failed)
+	}
+}
+
+// TestRenderStructure: what a window shows, whole texts and states in order, the
+// same at any width; hidden widgets and decoration are left out.
+func TestRenderStructure(t *testing.T) {
+	test.NewTempApp(t)
+	hidden := widget.NewLabel("hidden")
+	hidden.Hide()
+	run := widget.NewButton("Check", nil)
+	run.Importance = widget.HighImportance
+	run.Disable()
+	done := widget.NewCheck("Done", nil)
+	done.SetChecked(true)
+	url := widget.NewEntry()
+	url.SetPlaceHolder("https://…")
+	long := widget.NewLabel("The SAML signing certificate B94C3D51F146C57683DA9FD51CFF5ED09501674A is valid until 2029-11-23.")
+	long.Wrapping = fyne.TextWrapWord
+	title := widget.NewLabelWithStyle("Step 1", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w := test.NewTempWindow(t, container.NewVBox(title, hidden, long, container.NewHBox(run, done), url))
+	const want = `vBox
+  label bold "Step 1"
+  label "The SAML signing certificate B94C3D51F146C57683DA9FD51CFF5ED09501674A is valid until 2029-11-23."
+  hBox
+    button importance=high disabled "Check"
+    check checked "Done"
+  entry placeholder="https://…" ""
+`
+	for _, width := range []float32{200, 900} {
+		w.Resize(fyne.NewSize(width, 400))
+		if got := renderStructure(w.Canvas()); got != want {
+			t.Errorf("renderStructure at width %v =\n%s\nwant\n%s", width, got, want)
+		}
 	}
 }
