@@ -52,13 +52,14 @@ gotest:
 
 ## interop: independent npm implementations against ours — samlify signs a response the
 ## inspector verifies; openid-client (RP) and samlify (SP) sign in to `ssowizard harness`;
-## the embedded SP signs in to samlify (IdP) and oauth2-mock-server (OpenID provider)
+## the embedded SP signs in to samlify (IdP) and oauth2-mock-server (OpenID provider);
+## Entra's SCIM client provisions into scimmy, which `ssowizard scim` then checks
 interop: interop-deps
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd interop && npm ci --no-audit --no-fund --loglevel=error && cd .. && \
 	node interop/samlify-idp.js "$$dir/interop-samlify-live" && \
 	SSOWIZARD_INTEROP_DIR="$$dir" $(GO) test -count=1 -v -run 'TestCases|TestInterop|TestDifferentialInterop' ./inspect && \
-	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop(Node|Login)$$' ./cmd/ssowizard && \
+	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop(Node|Login|SCIM)$$' ./cmd/ssowizard && \
 	SSOWIZARD_INTEROP=1 $(GO) test -count=1 -v -run '^TestInterop' ./sp
 
 ## bench: the figures the README reports (about 2 minutes; run it on a quiet machine)

@@ -92,8 +92,16 @@ func violations(kind string, imps imports) []string {
 				why = "the inspector imports nothing else of the project"
 			case kind == "code" && under(dir, "sp") && !under(local, "inspect") && !under(local, "sp"):
 				why = "the embedded SP imports only the inspector of the project"
-			case under(dir, "harness") && (under(local, "wizard") || under(local, "graph")):
+			case under(dir, "harness") && (under(local, "wizard") || under(local, "graph") || under(local, "replay")):
 				why = "the harness stands below the wizard and the Graph client"
+			// wizard/check still reads the emulator's secret and redirect-URI rules until
+			// the Entra vocabulary takes their place (issue 15, part 3).
+			case kind == "code" && under(dir, "wizard/ui") && under(local, "harness") && local != "harness":
+				why = "the window draws the facts the harness hands out, not the emulator's model"
+			case kind == "code" && under(dir, "wizard") && !under(dir, "wizard/check") && !under(dir, "wizard/ui") && under(local, "harness"):
+				why = "the wizard engine does not reach into the emulator: cmd wires the harness in, and replay rebuilds its tenant"
+			case kind == "code" && under(local, "replay") && !under(dir, "cmd") && !under(dir, "replay"):
+				why = "only the command replays an evidence bundle"
 			case under(dir, "wizard") && !under(dir, "wizard/ui") && under(local, "wizard/ui"):
 				why = "the wizard engine must not depend on its window"
 			case kind == "code" && under(dir, "graph") && (under(local, "wizard") || under(local, "harness")):
@@ -143,6 +151,11 @@ func TestViolationsAreCaught(t *testing.T) {
 	plant("sp", "s.go", "package sp\nimport _ \""+module+"/harness/robot\"\n")
 	plant("sp", "s_test.go", "package sp\nimport _ \""+module+"/harness\"\n")
 	plant("wizard/store", "s.go", "package store\nimport _ \""+module+"/wizard/ui\"\n")
+	plant("wizard", "b.go", "package wizard\nimport _ \""+module+"/harness/tenant\"\n")
+	plant("wizard", "b_test.go", "package wizard_test\nimport _ \""+module+"/replay\"\n")
+	plant("wizard/ui", "u.go", "package ui\nimport _ \""+module+"/replay\"\n")
+	plant("wizard/ui", "h.go", "package ui\nimport (\n_ \""+module+"/harness\"\n_ \""+module+"/harness/idp\"\n)\n")
+	plant("harness/idp", "r.go", "package idp\nimport _ \""+module+"/replay\"\n")
 	plant("graph", "g.go", "package graph\nimport _ \"github.com/microsoftgraph/msgraph-sdk-go\"\n")
 	plant("graph", "g_test.go", "package graph\nimport _ \"fyne.io/fyne/v2/test\"\n")
 
@@ -159,6 +172,10 @@ func TestViolationsAreCaught(t *testing.T) {
 		"sp (code) imports " + module + "/harness/robot: the embedded SP imports only the inspector of the project",
 		"wizard (code) imports fyne.io/fyne/v2: only cmd, wizard/ui and assets may import Fyne",
 		"wizard/store (code) imports " + module + "/wizard/ui: the wizard engine must not depend on its window",
+		"wizard (code) imports " + module + "/harness/tenant: the wizard engine does not reach into the emulator: cmd wires the harness in, and replay rebuilds its tenant",
+		"wizard/ui (code) imports " + module + "/replay: only the command replays an evidence bundle",
+		"wizard/ui (code) imports " + module + "/harness/idp: the window draws the facts the harness hands out, not the emulator's model",
+		"harness/idp (code) imports " + module + "/replay: the harness stands below the wizard and the Graph client",
 	}
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -80,15 +80,25 @@ type Config struct {
 	// tests of clients' retries; /harness/graph changes them while running.
 	Graph graphapi.Settings
 	// OnIssue, when set, is handed each SAML Response the harness posts to a reply URL
-	// (kind idp.IssuedSAMLResponse, the base64 as posted) and each ID token it issues
-	// (kind idp.IssuedIDToken), as Server.LastIssued records them. It runs on the
+	// (kind IssuedSAMLResponse, the base64 as posted) and each ID token it issues
+	// (kind IssuedIDToken), as Server.LastIssued records them. It runs on the
 	// request's goroutine and must return quickly.
 	OnIssue func(kind string, message []byte)
 }
 
+// Kinds of Issued.
+const (
+	IssuedSAMLResponse = idp.IssuedSAMLResponse
+	IssuedIDToken      = idp.IssuedIDToken
+)
+
+// Scenarios lists the names of the scenarios the harness can apply, tenant-wide or
+// to one app.
+func Scenarios() []string { return tenant.Scenarios() }
+
 // Issued is a message the harness handed out, for a person to inspect.
 type Issued struct {
-	// Kind is idp.IssuedSAMLResponse or idp.IssuedIDToken.
+	// Kind is IssuedSAMLResponse or IssuedIDToken.
 	Kind string
 	// Message is the base64 SAMLResponse as posted, or the compact ID token.
 	Message []byte
@@ -346,19 +356,23 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Facts is what `ssowizard harness --json` prints: how to reach the harness and sign
 // in to it.
 type Facts struct {
-	BaseURL   string     `json:"base_url"`
-	TenantID  string     `json:"tenant_id"`
-	Authority string     `json:"authority"`
-	GraphURL  string     `json:"graph_url"`
-	CACert    string     `json:"ca_cert"`
-	Users     []UserFact `json:"users"`
-	Apps      []AppFact  `json:"apps"`
+	BaseURL    string     `json:"base_url"`
+	TenantID   string     `json:"tenant_id"`
+	TenantName string     `json:"tenant_name"`
+	Authority  string     `json:"authority"`
+	GraphURL   string     `json:"graph_url"`
+	CACert     string     `json:"ca_cert"`
+	Users      []UserFact `json:"users"`
+	Apps       []AppFact  `json:"apps"`
 }
 
 // UserFact is a user who can sign in, with their password.
 type UserFact struct {
 	UPN      string `json:"upn"`
 	Password string `json:"password"`
+	// Guest is a B2B guest (its UPN has #EXT#); Admin holds a directory role.
+	Guest bool `json:"guest,omitempty"`
+	Admin bool `json:"admin,omitempty"`
 }
 
 // AppFact is an app registration with what a vendor configures from it.
@@ -374,21 +388,23 @@ type AppFact struct {
 // Facts returns the harness's facts as they are now: the users who can sign in with a
 // password, and each app with the secret that ends last.
 func (s *Server) Facts() Facts {
+	snap := s.Store.Snapshot()
 	f := Facts{
-		BaseURL:   s.BaseURL,
-		TenantID:  s.TenantID,
-		Authority: s.Authority,
-		GraphURL:  s.BaseURL + "/v1.0",
-		CACert:    s.CACertPath,
-		Users:     []UserFact{},
-		Apps:      []AppFact{},
+		BaseURL:    s.BaseURL,
+		TenantID:   s.TenantID,
+		TenantName: snap.DisplayName,
+		Authority:  s.Authority,
+		GraphURL:   s.BaseURL + "/v1.0",
+		CACert:     s.CACertPath,
+		Users:      []UserFact{},
+		Apps:       []AppFact{},
 	}
-	for _, u := range s.Store.Users() {
+	for _, u := range snap.Users {
 		if u.Password != "" && !u.Disabled {
-			f.Users = append(f.Users, UserFact{UPN: u.UPN, Password: u.Password})
+			f.Users = append(f.Users, UserFact{UPN: u.UPN, Password: u.Password, Guest: u.Guest, Admin: u.Admin})
 		}
 	}
-	for _, a := range s.Store.Apps() {
+	for _, a := range snap.Apps {
 		af := AppFact{
 			DisplayName:    a.DisplayName,
 			AppID:          a.AppID,

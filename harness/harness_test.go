@@ -131,7 +131,7 @@ func TestFacts(t *testing.T) {
 	}
 	var f map[string]any
 	json.Unmarshal(b, &f)
-	for _, k := range []string{"base_url", "tenant_id", "authority", "graph_url", "ca_cert", "users", "apps"} {
+	for _, k := range []string{"base_url", "tenant_id", "tenant_name", "authority", "graph_url", "ca_cert", "users", "apps"} {
 		if _, ok := f[k]; !ok {
 			t.Errorf("facts lack %q: %s", k, b)
 		}
@@ -142,6 +142,17 @@ func TestFacts(t *testing.T) {
 	}
 	if len(facts.Users) != 7 || facts.Users[0].UPN != "alice@contoso.example" || facts.Users[0].Password != "Demo.Alice.2026" {
 		t.Errorf("facts users = %+v", facts.Users)
+	}
+	if facts.TenantName != srv.Store.Snapshot().DisplayName || facts.TenantName == "" {
+		t.Errorf("facts tenant name = %q, want the tenant's display name", facts.TenantName)
+	}
+	// The window's harness panel marks guests and administrators from these facts.
+	kinds := map[string][2]bool{}
+	for _, u := range facts.Users {
+		kinds[strings.SplitN(u.UPN, "@", 2)[0]] = [2]bool{u.Guest, u.Admin}
+	}
+	if kinds["alice"] != [2]bool{false, false} || kinds["admin"] != [2]bool{false, true} || kinds["carol_fabrikam.example#EXT#"] != [2]bool{true, false} {
+		t.Errorf("facts users' guest and admin = %v, want carol a guest and admin an administrator only", kinds)
 	}
 	app, _ := srv.Store.AppByID(tenant.DemoAppID)
 	setup, _ := srv.Store.AppByID(tenant.DemoSetupAppID)

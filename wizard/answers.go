@@ -23,20 +23,14 @@ func ParseAnswers(b []byte, p Protocol) (Answers, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("the answers file is not a JSON object of steps (%v)", err)
 	}
+	// The keys are the inputs the steps' instructions ask for, and those only
+	// automatic mode takes.
 	known := map[StepName]map[string]bool{}
-	for _, n := range Steps(p) {
-		known[n] = map[string]bool{}
-	}
-	// The keys are the inputs the steps' instructions ask for.
 	s := &Session{Ticket: &Ticket{SAML: &TicketSAML{}, OIDC: &TicketOIDC{}}}
-	for _, n := range Steps(p) {
-		for _, in := range s.Instructions(n).Inputs {
-			known[n][in.Key] = true
-		}
-	}
-	for _, n := range []StepName{StepRegistration, StepEnterpriseApp} {
-		if known[n] != nil {
-			known[n][InAppName] = true
+	for _, d := range path(p) {
+		known[d.Name] = map[string]bool{}
+		for _, in := range append(d.instructions(s).Inputs, d.AutoInputs...) {
+			known[d.Name][in.Key] = true
 		}
 	}
 	out := Answers{}

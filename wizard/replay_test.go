@@ -9,6 +9,7 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/tenant"
+	"github.com/ssowizard/ssowizard/replay"
 	"github.com/ssowizard/ssowizard/wizard"
 )
 
@@ -84,7 +85,7 @@ func TestReplayReproducesFindings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rp, err := wizard.ReplayTenant(parsed, time.Now())
+			rp, err := replay.FromEvidence(parsed, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -458,16 +458,25 @@ func (s *Session) Next(ctx context.Context) error {
 
 // firstOpen is the index of the first step not verified, or -1.
 func (s *Session) firstOpen() int {
-	for i, n := range Steps(s.Protocol()) {
-		if s.steps[n].Status == Verified {
+	for i, d := range path(s.Protocol()) {
+		if s.steps[d.Name].Status == Verified {
 			continue
 		}
-		if n == StepTest && s.state.Enabled != nil && s.state.Enabled.Override != "" && s.steps[StepEnable].Status == Verified {
+		if d.overridable && s.overridden() {
 			continue // enabled without a passing test: recorded, not blocking
 		}
 		return i
 	}
 	return -1
+}
+
+// overridden reports whether the connection was enabled with an override reason: a
+// completing step is verified although an overridable one is not.
+func (s *Session) overridden() bool {
+	if s.state.Enabled == nil || s.state.Enabled.Override == "" {
+		return false
+	}
+	return slices.ContainsFunc(path(s.Protocol()), func(d *Step) bool { return d.completes && s.steps[d.Name].Status == Verified })
 }
 
 // transition persists the session (state, current step) and one step's record with an

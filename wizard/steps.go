@@ -1,61 +1,120 @@
 package wizard
 
 import (
-	"fmt"
+	"context"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/ssowizard/ssowizard/wizard/check"
 )
 
-// StepName names a step of the setup.
+// StepName names a step of the setup. The names are stored with each session and
+// used by answers files and the CLI's JSON, so a step's name never changes.
 type StepName string
 
-// The steps. OIDC: registration → redirect-uri → client-secret → domain → assignments →
-// test → enable. SAML: enterprise-app → saml-urls → idp-metadata → domain → assignments
-// → test → enable.
+// Step describes one step: what it is called, what it establishes, how a person does
+// it by hand, what automatic mode fills in, and how it is carried out (automatic mode)
+// or checked (manual mode). Each step is one file, step_<name>.go; a protocol's path
+// is a list of them (paths below). The unexported hooks are the engine's: Run,
+// Instructions and ParseAnswers call them.
+type Step struct {
+	Name  StepName
+	Title string
+	// Verifies says what a verified step establishes.
+	Verifies string
+	// AutoInputs are entries only automatic mode takes, before those of the
+	// instructions it cannot find itself.
+	AutoInputs []Input
+	// View says which panel the window shows beside the step's entries.
+	View StepView
+	// RunLabel and Progress word the run button and what is shown while the step
+	// runs; empty takes the mode's wording.
+	RunLabel, Progress string
+	// InputsHeading heads the step's entries in either mode; ManualInputsHeading in
+	// manual mode only. Empty takes the mode's wording.
+	InputsHeading, ManualInputsHeading string
+
+	// instructions are the manual instructions with the session's values; the caller
+	// holds s.mu.
+	instructions func(s *Session) Instructions
+	// defaults fills the inputs automatic mode can choose itself; nil fills none.
+	defaults func(s *Session, t *Target, set func(key, value string))
+	// auto carries the step out through Graph; manual checks what the admin did.
+	auto, manual stepFunc
+	// withoutGraph lets the step run in automatic mode with no Graph sign-in.
+	withoutGraph bool
+	// overridable lets a completing step run although this one failed, recording
+	// the reason given; once completed that way, this step no longer blocks.
+	overridable bool
+	// completes marks the step whose verification enables the connection.
+	completes bool
+}
+
+// stepFunc runs a step on the session's work copy: resumed says an interrupted run of
+// it is being resumed. It returns the checks that judge the step, and an error for
+// what stopped it from being judged.
+type stepFunc func(s *Session, ctx context.Context, t *Target, st *StepState, resumed bool) ([]check.Result, error)
+
+// StepView is the panel a window shows for a step beside its entries.
+type StepView string
+
+// Step views: entries and checks only; the test login's result; the vendor-side
+// choices and the connection summary.
 const (
-	StepRegistration  StepName = "registration"
-	StepRedirectURI   StepName = "redirect-uri"
-	StepClientSecret  StepName = "client-secret"
-	StepEnterpriseApp StepName = "enterprise-app"
-	StepSAMLURLs      StepName = "saml-urls"
-	StepIdPMetadata   StepName = "idp-metadata"
-	StepDomain        StepName = "domain"
-	StepAssignments   StepName = "assignments"
-	StepTest          StepName = "test"
-	StepEnable        StepName = "enable"
+	ViewForm      StepView = ""
+	ViewTestLogin StepView = "test-login"
+	ViewEnable    StepView = "enable"
 )
+
+// paths are the steps of each protocol, in order.
+var paths = map[Protocol][]*Step{
+	OIDC: {registrationStep, redirectURIStep, clientSecretStep, domainStep, assignmentsStep, testLoginStep, enableStep},
+	SAML: {enterpriseAppStep, samlURLsStep, idpMetadataStep, domainStep, assignmentsStep, testLoginStep, enableStep},
+}
+
+// path is the steps of a protocol; an unknown protocol has OIDC's.
+func path(p Protocol) []*Step {
+	if ds, ok := paths[p]; ok {
+		return ds
+	}
+	return paths[OIDC]
+}
 
 // Steps lists the steps of a protocol in order.
 func Steps(p Protocol) []StepName {
-	if p == SAML {
-		return []StepName{StepEnterpriseApp, StepSAMLURLs, StepIdPMetadata, StepDomain, StepAssignments, StepTest, StepEnable}
+	var out []StepName
+	for _, d := range path(p) {
+		out = append(out, d.Name)
 	}
-	return []StepName{StepRegistration, StepRedirectURI, StepClientSecret, StepDomain, StepAssignments, StepTest, StepEnable}
+	return out
+}
+
+// describe is the descriptor of a step of any path, or nil.
+func describe(n StepName) *Step {
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
+		for _, d := range paths[p] {
+			if d.Name == n {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+// Describe returns the descriptor of a step; false when no path has it.
+func Describe(n StepName) (Step, bool) {
+	if d := describe(n); d != nil {
+		return *d, true
+	}
+	return Step{}, false
 }
 
 // Title is the step's name for people.
 func (n StepName) Title() string {
-	switch n {
-	case StepRegistration:
-		return "App registration"
-	case StepRedirectURI:
-		return "Redirect URI"
-	case StepClientSecret:
-		return "Client secret"
-	case StepEnterpriseApp:
-		return "Enterprise application"
-	case StepSAMLURLs:
-		return "SAML URLs"
-	case StepIdPMetadata:
-		return "IdP metadata"
-	case StepDomain:
-		return "Domain"
-	case StepAssignments:
-		return "Users and groups"
-	case StepTest:
-		return "Test login"
-	case StepEnable:
-		return "Enable"
+	if d := describe(n); d != nil {
+		return d.Title
 	}
 	return string(n)
 }
@@ -163,128 +222,11 @@ func enterpriseBlade(section string, app App) string {
 func (s *Session) Instructions(step StepName) Instructions {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, st := s.Ticket, s.state
-	name := t.DisplayName()
-	switch step {
-	case StepRegistration:
-		return Instructions{
-			Blade: blade("Microsoft_AAD_RegisteredApps/CreateApplicationBlade/quickStartType~/null/isMSAApp~/false"),
-			Text: []string{
-				"In the Microsoft Entra admin center, go to Identity > Applications > App registrations and choose New registration.",
-				fmt.Sprintf("Name it %q, choose \"Accounts in this organizational directory only (Single tenant)\", and leave the redirect URI for the next step.", name),
-				"Choose Register, then copy the Application (client) ID and the Directory (tenant) ID from the Overview page, not the Object ID.",
-			},
-			Copy:   []CopyValue{{"Name", name}},
-			Inputs: []Input{{Key: InClientID, Label: "Application (client) ID", Hint: "a GUID from the Overview page"}, {Key: InTenantID, Label: "Directory (tenant) ID", Hint: "a GUID from the Overview page"}},
-		}
-	case StepRedirectURI:
-		return Instructions{
-			Blade: appBlade("Authentication", st.App.AppID),
-			Text: []string{
-				"Open the app's Authentication page and choose Add a platform > Web.",
-				"Add the vendor's redirect URI exactly as below, then add the test login's loopback URI as a second Web redirect URI, and Save.",
-				"Paste back the vendor's redirect URI as it now reads in Entra, so the wizard can compare it character by character.",
-			},
-			Copy:   []CopyValue{{"Vendor redirect URI", t.redirectURI()}, {"Test login redirect URI", LoopbackRedirectURI}},
-			Inputs: []Input{{Key: InRedirectURI, Label: "Redirect URI as registered"}},
-		}
-	case StepClientSecret:
-		return Instructions{
-			Blade: appBlade("Credentials", st.App.AppID),
-			Text: []string{
-				"Open Certificates & secrets > Client secrets and choose New client secret; 24 months is the longest the portal recommends.",
-				"Copy the Value column at once (Entra shows it only now), not the Secret ID next to it.",
-				"Paste the value here; it goes to this computer's keyring, never to the wizard's database or logs.",
-			},
-			Copy: []CopyValue{{"Description", "ssowizard " + t.Vendor}},
-			Inputs: []Input{{Key: InClientSecret, Label: "Client secret value", Secret: true, Hint: "40 characters, like abc8Q~…"},
-				{Key: InSecretExpires, Label: "Expires (YYYY-MM-DD)", Optional: true}},
-		}
-	case StepEnterpriseApp:
-		return Instructions{
-			Blade: blade("Microsoft_AAD_IAM/AppGalleryBlade"),
-			Text: []string{
-				"In the Microsoft Entra admin center, go to Identity > Applications > Enterprise applications and choose New application.",
-				fmt.Sprintf("Choose Create your own application, name it %q, pick \"Integrate any other application you don't find in the gallery (Non-gallery)\" and Create.", name),
-				"From the app's Overview page copy the Application ID, and the Directory (tenant) ID from the tenant's Overview.",
-			},
-			Copy:   []CopyValue{{"Name", name}},
-			Inputs: []Input{{Key: InAppID, Label: "Application ID"}, {Key: InTenantID, Label: "Directory (tenant) ID"}},
-		}
-	case StepSAMLURLs:
-		c := []CopyValue{{"Identifier (Entity ID)", t.entityID()}, {"Reply URL (ACS)", t.acsURL()}, {"Test login Reply URL", LoopbackACS}}
-		if t.SAML != nil && t.SAML.RelayState != "" {
-			c = append(c, CopyValue{"Relay State", t.SAML.RelayState})
-		}
-		if t.SAML != nil && t.SAML.SignOnURL != "" {
-			c = append(c, CopyValue{"Sign on URL", t.SAML.SignOnURL})
-		}
-		return Instructions{
-			Blade: enterpriseBlade("SignOn", st.App),
-			Text: []string{
-				"Open the enterprise app's Single sign-on page, choose SAML, and Edit the Basic SAML Configuration.",
-				"Add the Identifier and the Reply URL below; add the test login's Reply URL as a second Reply URL (keep the vendor's as default), and Save.",
-				"Paste back the Identifier and the Reply URL as Entra now shows them.",
-			},
-			Copy:   c,
-			Inputs: []Input{{Key: InEntityID, Label: "Identifier (Entity ID) as saved"}, {Key: InReplyURL, Label: "Reply URL as saved"}},
-		}
-	case StepIdPMetadata:
-		return Instructions{
-			Blade: enterpriseBlade("SignOn", st.App),
-			Text: []string{
-				"On the Single sign-on page, section SAML Certificates: make sure a certificate is Active.",
-				"Copy the App Federation Metadata Url (best: the vendor then follows certificate rollovers), or download Federation Metadata XML, or note the certificate's thumbprint and the Microsoft Entra Identifier.",
-			},
-			Copy: []CopyValue{{"App Federation Metadata Url", metadataURL(st.loginBase(), st.TenantID, st.App.AppID)}},
-			Inputs: []Input{{Key: InMetadataURL, Label: "App Federation Metadata Url", Optional: true},
-				{Key: InMetadataXML, Label: "Federation Metadata XML", Optional: true},
-				{Key: InFingerprint, Label: "Certificate thumbprint", Optional: true},
-				{Key: InIssuer, Label: "Microsoft Entra Identifier", Optional: true}},
-		}
-	case StepDomain:
-		return Instructions{
-			Blade: blade("Microsoft_AAD_IAM/DomainsManagementMenuBlade/~/CustomDomainNames"),
-			Text: []string{
-				"Give the e-mail domain(s) your users sign in with; the vendor sends users of these domains to Entra.",
-				"Each must be a custom domain verified in Entra (Identity > Settings > Domain names), not the tenant's .onmicrosoft.com domain.",
-			},
-			Inputs: []Input{{Key: InDomains, Label: "Domains", Hint: "contoso.com, contoso.co.uk"}},
-		}
-	case StepAssignments:
-		return Instructions{
-			Blade: enterpriseBlade("Users", st.App),
-			Text: []string{
-				"Open the enterprise app's Users and groups page and Add user/group for everyone who should reach " + t.Vendor + ".",
-				"Assign groups that contain the users directly: Entra does not honour nested groups for app assignment.",
-				"Under Properties, \"Assignment required?\" = Yes keeps everyone else out.",
-			},
-			Inputs: []Input{{Key: InPrincipals, Label: "Users and groups assigned", Hint: "names or e-mail addresses, comma separated"},
-				{Key: InAssignmentRequired, Label: "Assignment required (yes/no)"}},
-		}
-	case StepTest:
-		return Instructions{
-			Text: []string{
-				"The wizard opens your browser at Entra's sign-in page as the vendor would; sign in as a user assigned to the app.",
-				"When the browser comes back, the wizard checks the answer as the vendor will and explains every claim and finding.",
-			},
-			Inputs: []Input{{Key: InTestUser, Label: "Test user", Optional: true}},
-		}
-	case StepEnable:
-		return Instructions{
-			Text: []string{
-				"Choose how " + t.Vendor + " lets users sign in once SSO is on. Start with both password and SSO until everyone has signed in by SSO once.",
-				"Keep one administrator who can sign in with a password (a break-glass account), so an Entra problem cannot lock everyone out.",
-			},
-			Inputs: []Input{{Key: InLoginMethods, Label: "Login methods (password, sso, both)"}, {Key: InDefaultRole, Label: "Default role", Optional: true},
-				{Key: InAutoMembership, Label: "Auto-membership (on/off)", Optional: true}, {Key: InJIT, Label: "Just-in-time provisioning (on/off)", Optional: true},
-				{Key: InEnforceDomain, Label: "Enforce SSO for the domains (on/off)", Optional: true},
-				{Key: InBreakGlassAck, Label: "Break-glass administrator kept (yes)", Optional: true},
-				{Key: InOverride, Label: "Enable without a passing test: reason", Optional: true},
-				{Key: InRemoveLoopback, Label: "Remove the test login's loopback URL (yes/no)", Optional: true}},
-		}
+	d := describe(step)
+	if d == nil {
+		return Instructions{}
 	}
-	return Instructions{}
+	return d.instructions(s)
 }
 
 func (t *Ticket) redirectURI() string {

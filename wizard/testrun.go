@@ -10,8 +10,6 @@ import (
 
 	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/sp"
-	"github.com/ssowizard/ssowizard/wizard/check"
-	"github.com/ssowizard/ssowizard/wizard/store"
 )
 
 // TestRun is one test login as kept: what came back, redacted so it cannot be
@@ -73,48 +71,6 @@ const (
 	CodeRequiredClaimMissing = "required-claim-missing"
 	CodeLoginFailed          = "login-failed"
 )
-
-func (s *Session) test(ctx context.Context, t *Target, st *StepState) ([]check.Result, error) {
-	run, err := s.login(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(run)
-	if err != nil {
-		return nil, err
-	}
-	msg := "test login passed"
-	if !run.OK {
-		msg = "test login failed: " + run.Verdict
-	}
-	id, err := s.e.DB.AddTestRun(context.WithoutCancel(ctx), store.TestRun{Session: s.rec.ID, Started: run.Started, OK: run.OK, Protocol: string(run.Protocol), Result: b},
-		store.Event{Session: s.rec.ID, At: s.e.now(), Step: string(StepTest), Kind: "test-run", Message: msg})
-	if err != nil {
-		return nil, err
-	}
-	var out []check.Result
-	for _, f := range run.Findings {
-		sev := check.OK
-		switch f.Severity {
-		case inspect.SeverityError:
-			sev = check.Error
-		case inspect.SeverityWarning:
-			sev = check.Warning
-		default:
-			continue
-		}
-		out = append(out, check.Result{ID: f.Code, Field: InTestUser, Severity: sev, Message: f.Message, Fix: f.Fix})
-	}
-	if run.Error != "" {
-		out = append(out, fail(CodeLoginFailed, InTestUser, run.Error, "Fix the cause and run the test again."))
-	}
-	if run.OK {
-		out = append(out, ok("test-passed", InTestUser, fmt.Sprintf("Test login %d passed as %s.", id, run.User)))
-	} else if !check.Failed(out) {
-		out = append(out, fail(CodeLoginFailed, InTestUser, "The test login did not pass.", "Read the findings, fix the cause and run the test again."))
-	}
-	return out, nil
-}
 
 // login performs the test login through the embedded SP.
 func (s *Session) login(ctx context.Context, t *Target) (TestRun, error) {
@@ -206,6 +162,10 @@ var claimAliases = map[string][]string{
 	"groups":      {"groups", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"},
 	"upn":         {"upn", "preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"},
 }
+
+// Claim is the run's claim named name, or by a name Entra uses for it (email is also
+// emailaddress and its URI), with a value; nil when the run has none.
+func (r TestRun) Claim(name string) *inspect.Claim { return findClaim(r.Claims, name) }
 
 func findClaim(cs []inspect.Claim, want string) *inspect.Claim {
 	names := append([]string{want}, claimAliases[strings.ToLower(want)]...)

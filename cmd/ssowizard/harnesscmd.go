@@ -165,7 +165,7 @@ func runHarness(e *env, args []string) int {
 
 // config checks the flags and loads the tenant (or the replay of an evidence bundle),
 // so that every mistake on the command line is reported before anything listens.
-func (f *harnessFlags) config() (harness.Config, *replay, error) {
+func (f *harnessFlags) config() (harness.Config, *replayed, error) {
 	var cfg harness.Config
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
 		return cfg, nil, err
@@ -179,7 +179,7 @@ func (f *harnessFlags) config() (harness.Config, *replay, error) {
 	cfg.Addr, cfg.StateDir = f.addr, f.state
 
 	var t *tenant.Tenant
-	var rp *replay
+	var rp *replayed
 	switch {
 	case f.replay != "":
 		var err error

@@ -80,6 +80,7 @@ func commands() []command {
 		{"login", "one real test login through the embedded SP, OIDC or SAML, explained", runLogin},
 		{"setup", "run the wizard's steps without the window, automatically or from an answers file", runSetup},
 		{"status", "show the saved setups: progress, last test, expiry and reminders", runStatus},
+		{"scim", "check a vendor's SCIM endpoint against Entra's real provisioning requests", runSCIM},
 		{"export", "write a setup's connection bundle, evidence bundle or reminders calendar", runExport},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or a command's: ssowizard help COMMAND", runHelp},

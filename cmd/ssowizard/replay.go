@@ -9,22 +9,23 @@ import (
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
+	"github.com/ssowizard/ssowizard/replay"
 	"github.com/ssowizard/ssowizard/wizard"
 )
 
 // maxBundle bounds an evidence bundle read from disk; real ones are tens of kilobytes.
 const maxBundle = 16 << 20
 
-// replay is the harness's tenant rebuilt from an evidence bundle.
-type replay struct {
-	*wizard.Replay
+// replayed is the harness's tenant rebuilt from an evidence bundle.
+type replayed struct {
+	*replay.Replay
 	// Session and Vendor name the setup the bundle came from.
 	Session, Vendor string
 	Protocol        wizard.Protocol
 }
 
 // loadReplay reads an evidence bundle and rebuilds its tenant.
-func loadReplay(path string, now time.Time) (*replay, error) {
+func loadReplay(path string, now time.Time) (*replayed, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("--replay: %v", fileErr(err))
@@ -40,11 +41,11 @@ func loadReplay(path string, now time.Time) (*replay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--replay %s: %v", path, err)
 	}
-	rp, err := wizard.ReplayTenant(ev, now)
+	rp, err := replay.FromEvidence(ev, now)
 	if err != nil {
 		return nil, fmt.Errorf("--replay %s: %v", path, err)
 	}
-	return &replay{Replay: rp, Session: ev.Session.ID, Vendor: ev.Session.Vendor, Protocol: ev.Session.Protocol}, nil
+	return &replayed{Replay: rp, Session: ev.Session.ID, Vendor: ev.Session.Vendor, Protocol: ev.Session.Protocol}, nil
 }
 
 // replayFact is the replay part of harness --json.
@@ -64,7 +65,7 @@ type replayFacts struct {
 	Replay *replayFact `json:"replay,omitempty"`
 }
 
-func (r *replay) facts() *replayFact {
+func (r *replayed) facts() *replayFact {
 	if r == nil {
 		return nil
 	}
@@ -76,7 +77,7 @@ func (r *replay) facts() *replayFact {
 }
 
 // printReplay tells a person whom the replayed tenant signs in as.
-func printReplay(w io.Writer, r *replay) {
+func printReplay(w io.Writer, r *replayed) {
 	if r == nil {
 		return
 	}

@@ -623,6 +623,8 @@ func (a *API) servicePrincipals(c *call, e *ref, rest []string) bool {
 		return true
 	case rest[0] == "appRoleAssignedTo" && len(rest) <= 2:
 		return a.assignments(c, e, rest[1:])
+	case rest[0] == "synchronization":
+		return a.synchronization(c, e, rest[1:])
 	}
 	return false
 }

@@ -21,6 +21,7 @@
 //	GET    /users, /users/{id or UPN} ($search, $filter, $select, $top, $count)  User.Read.All
 //	POST   /users/{id}/getMemberObjects        User.Read.All
 //	GET    /groups, /groups/{id}               Group.Read.All
+//	…/servicePrincipals/{id}/synchronization/… and GET /auditLogs/provisioning  (synchronization.go)
 //
 // Graph's shapes are kept: camelCase properties, "@odata.context" on every answer in
 // Graph's own literal form (https://graph.microsoft.com/v1.0/$metadata#…, as Entra
@@ -61,6 +62,7 @@ import (
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness/idp"
+	"github.com/ssowizard/ssowizard/harness/scim/scimclient"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -81,6 +83,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Settings are the faults in force at start.
 	Settings Settings
+	// SCIMClient sends the provisioning engine's requests to the SCIM endpoints jobs
+	// are configured with; nil means a client with scimclient.DefaultTimeout.
+	SCIMClient *http.Client
 }
 
 // Settings are the faults the Graph side applies, for tests of clients' retries.
@@ -110,6 +115,13 @@ type API struct {
 	mu       sync.Mutex
 	settings Settings
 	created  map[string]created // lower-case object ID or appId → when and how it was made
+	provLogs []map[string]any   // provisioning logs, oldest first (synchronization.go)
+
+	// syncMu orders the synchronization API's calls and cycles; never held with mu
+	// taken first.
+	syncMu   sync.Mutex
+	sync     map[string]*syncState // lower-case service principal id →
+	scimHTTP *http.Client
 }
 
 // created is what the tenant model does not keep about an object made through Graph.
@@ -128,7 +140,10 @@ func New(cfg Config) (*API, error) {
 		return nil, fmt.Errorf("graphapi: %w", err)
 	}
 	a := &API{store: cfg.Store, idp: cfg.IdP, now: cfg.Now, log: cfg.Logger, settings: cfg.Settings,
-		created: map[string]created{}}
+		created: map[string]created{}, sync: map[string]*syncState{}, scimHTTP: cfg.SCIMClient}
+	if a.scimHTTP == nil {
+		a.scimHTTP = &http.Client{Timeout: scimclient.DefaultTimeout}
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}

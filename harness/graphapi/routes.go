@@ -97,6 +97,11 @@ func (a *API) route(c *call) {
 		if a.groups(c, entity, rest) {
 			return
 		}
+	case "auditLogs":
+		if entity != nil && entity.value == "provisioning" && len(rest) == 0 {
+			a.provisioningLogs(c)
+			return
+		}
 	}
 	c.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", segs[len(segs)-1]))
 }

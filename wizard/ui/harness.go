@@ -14,8 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssowizard/ssowizard/harness"
-	"github.com/ssowizard/ssowizard/harness/idp"
-	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
 // Bounds on starting and stopping the harness: the first start makes its keys.
@@ -129,24 +127,24 @@ func (p *harnessPanel) onStop() {
 
 // running lays out the running harness's facts.
 func (p *harnessPanel) running(srv *harness.Server) []fyne.CanvasObject {
-	snap := srv.Store.Snapshot()
+	f := srv.Facts()
 	objs := []fyne.CanvasObject{
-		heading(fmt.Sprintf("Tenant %s (%s)", snap.DisplayName, srv.TenantID)),
+		heading(fmt.Sprintf("Tenant %s (%s)", f.TenantName, f.TenantID)),
 		p.valueRows([][2]string{
-			{"Login (base URL)", srv.BaseURL},
-			{"Authority", srv.Authority},
-			{"Graph", srv.BaseURL + "/v1.0"},
-			{"CA certificate", srv.CACertPath},
+			{"Login (base URL)", f.BaseURL},
+			{"Authority", f.Authority},
+			{"Graph", f.GraphURL},
+			{"CA certificate", f.CACert},
 		}),
 		wrapLabel("Clients must trust the CA certificate to reach the local Entra over HTTPS; the embedded test login already does."),
 		widget.NewSeparator(),
 		heading("Users"),
-		p.users(snap.Users),
+		p.users(f.Users),
 		widget.NewSeparator(),
 		heading("Apps"),
 	}
-	for _, a := range snap.Apps {
-		objs = append(objs, p.app(srv, a))
+	for _, a := range f.Apps {
+		objs = append(objs, p.app(a))
 	}
 	objs = append(objs, widget.NewSeparator(), heading("Scenarios"),
 		wrapLabel("Faults from real support cases, applied to every app of the tenant from the next sign-in."),
@@ -170,15 +168,12 @@ func (p *harnessPanel) valueRows(rows [][2]string) fyne.CanvasObject {
 }
 
 // users lists who can sign in, with their passwords (the demo's, never a real one).
-func (p *harnessPanel) users(users []tenant.User) fyne.CanvasObject {
+func (p *harnessPanel) users(users []harness.UserFact) fyne.CanvasObject {
 	head := func(t string) fyne.CanvasObject {
 		return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	objs := []fyne.CanvasObject{head("User (UPN)"), head("Password"), head("Kind")}
 	for _, u := range users {
-		if u.Password == "" {
-			continue
-		}
 		var kind []string
 		if u.Guest {
 			kind = append(kind, "guest")
@@ -187,9 +182,6 @@ func (p *harnessPanel) users(users []tenant.User) fyne.CanvasObject {
 		}
 		if u.Admin {
 			kind = append(kind, "admin")
-		}
-		if u.Disabled {
-			kind = append(kind, "disabled")
 		}
 		objs = append(objs,
 			container.NewBorder(nil, nil, nil, p.copyButton(u.UPN), breakLabel(u.UPN)),
@@ -200,7 +192,7 @@ func (p *harnessPanel) users(users []tenant.User) fyne.CanvasObject {
 }
 
 // app shows one app registration with what a vendor configures from it.
-func (p *harnessPanel) app(srv *harness.Server, a tenant.App) fyne.CanvasObject {
+func (p *harnessPanel) app(a harness.AppFact) fyne.CanvasObject {
 	rows := [][2]string{{"Client ID", a.AppID}}
 	for _, u := range a.RedirectURIs {
 		rows = append(rows, [2]string{"Redirect URI", u})
@@ -208,25 +200,13 @@ func (p *harnessPanel) app(srv *harness.Server, a tenant.App) fyne.CanvasObject 
 	for _, u := range a.IdentifierURIs {
 		rows = append(rows, [2]string{"Identifier URI", u})
 	}
-	rows = append(rows, [2]string{"SAML metadata", srv.IdP.SAMLMetadataURL(a.AppID)})
+	rows = append(rows, [2]string{"SAML metadata", a.SAMLMetadataURL})
 	title := []fyne.CanvasObject{}
-	if secret := newestSecret(a); secret != "" {
+	if secret := a.ClientSecret; secret != "" {
 		title = append(title, widget.NewButtonWithIcon("Copy client secret", theme.ContentCopyIcon(), func() { p.env.copy(secret) }))
 	}
 	name := widget.NewLabelWithStyle(a.DisplayName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(title...), name), p.valueRows(rows))
-}
-
-// newestSecret is the value of the app's secret that ends last, as Facts gives it.
-func newestSecret(a tenant.App) string {
-	var v string
-	var end time.Time
-	for _, s := range a.Secrets {
-		if s.End.After(end) {
-			v, end = s.Value, s.End
-		}
-	}
-	return v
 }
 
 // scenarioChecks is one check per scenario, applied to the whole tenant when changed.
@@ -235,7 +215,7 @@ func (p *harnessPanel) scenarioChecks(srv *harness.Server) fyne.CanvasObject {
 	p.scenarioErr = errorLabel()
 	on := srv.Store.ScenariosFor("")
 	var objs []fyne.CanvasObject
-	for _, name := range tenant.Scenarios() {
+	for _, name := range harness.Scenarios() {
 		c := widget.NewCheck(name, nil)
 		c.Checked = slices.Contains(on, name)
 		c.OnChanged = func(bool) {
@@ -253,7 +233,7 @@ func (p *harnessPanel) scenarioChecks(srv *harness.Server) fyne.CanvasObject {
 // tenant may be kept in a file), then shows what is in force.
 func (p *harnessPanel) onScenarios(srv *harness.Server) {
 	var names []string
-	for _, n := range tenant.Scenarios() {
+	for _, n := range harness.Scenarios() {
 		if p.scenarios[n].Checked {
 			names = append(names, n)
 		}
@@ -301,9 +281,9 @@ func (p *harnessPanel) onOpenLast(srv *harness.Server) {
 // issuedName names a kind of message issued, for people, with its article.
 func issuedName(kind string) (article, name string) {
 	switch kind {
-	case idp.IssuedSAMLResponse:
+	case harness.IssuedSAMLResponse:
 		return "a", "SAML response"
-	case idp.IssuedIDToken:
+	case harness.IssuedIDToken:
 		return "an", "ID token"
 	}
 	return "a", kind

@@ -67,11 +67,10 @@ func severityIcon(s check.Severity) fyne.Resource {
 
 // runLabel is the text of the button that runs a step.
 func runLabel(mode wizard.Mode, n wizard.StepName) string {
+	d, _ := wizard.Describe(n)
 	switch {
-	case n == wizard.StepTest:
-		return "Run the test login"
-	case n == wizard.StepEnable:
-		return "Enable SSO"
+	case d.RunLabel != "":
+		return d.RunLabel
 	case mode == wizard.Auto:
 		return "Do it for me"
 	}
@@ -80,11 +79,10 @@ func runLabel(mode wizard.Mode, n wizard.StepName) string {
 
 // progressText says what is going on while a step runs.
 func progressText(mode wizard.Mode, n wizard.StepName) string {
+	d, _ := wizard.Describe(n)
 	switch {
-	case n == wizard.StepTest:
-		return "Waiting for the browser to come back… Sign in there as a user assigned to the app; the wizard then checks the answer as the vendor will."
-	case n == wizard.StepEnable:
-		return "Enabling…"
+	case d.Progress != "":
+		return d.Progress
 	case mode == wizard.Auto:
 		return "Working in Entra…"
 	}
@@ -117,10 +115,8 @@ func stepInputs(mode wizard.Mode, n wizard.StepName, in []wizard.Input) []wizard
 	if mode != wizard.Auto {
 		return in
 	}
-	var out []wizard.Input
-	if n == wizard.StepRegistration || n == wizard.StepEnterpriseApp {
-		out = append(out, wizard.Input{Key: wizard.InAppName, Label: "App name", Hint: "the name the app gets in Entra", Optional: true})
-	}
+	d, _ := wizard.Describe(n)
+	out := slices.Clone(d.AutoInputs)
 	for _, x := range in {
 		if autoInputs[x.Key] {
 			if x.Key == wizard.InDomains {
@@ -212,6 +208,7 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 	sn := sc.snap
 	n := sn.shown
 	i := slices.Index(sc.names, n)
+	d, _ := wizard.Describe(n)
 	st := sn.step(n)
 	objs := []fyne.CanvasObject{heading(fmt.Sprintf("Step %d of %d: %s", i+1, len(sc.names), n.Title()))}
 	for _, p := range sn.instr.Text {
@@ -222,14 +219,14 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 		b := widget.NewButtonWithIcon("Open in Entra admin center", theme.ComputerIcon(), func() { sc.onOpenBlade(u) })
 		objs = append(objs, container.NewHBox(b))
 	}
-	if n == wizard.StepEnable && sn.state.Enabled != nil {
+	if d.View == wizard.ViewEnable && sn.state.Enabled != nil {
 		objs = append(objs, sc.connectionSummary()...)
 	}
 	if len(sn.instr.Copy) > 0 {
 		objs = append(objs, boldLabel("Values to copy into Entra"), sc.copyValues(sn.instr.Copy))
 	}
-	switch n {
-	case wizard.StepEnable:
+	switch d.View {
+	case wizard.ViewEnable:
 		objs = append(objs, sc.enableChoices(st)...)
 	default:
 		if ins := stepInputs(sc.sess.Mode(), n, sn.instr.Inputs); len(ins) > 0 {
@@ -241,8 +238,8 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 		l.Importance = widget.DangerImportance
 		objs = append(objs, l)
 	}
-	switch n {
-	case wizard.StepTest:
+	switch d.View {
+	case wizard.ViewTestLogin:
 		objs = append(objs, sc.testResult(sn.runs)...)
 	default:
 		objs = append(objs, checkList(st.Checks)...)
@@ -257,13 +254,14 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 
 // inputsHeading introduces a step's entries.
 func inputsHeading(mode wizard.Mode, n wizard.StepName) string {
+	d, _ := wizard.Describe(n)
 	switch {
-	case n == wizard.StepTest:
-		return "Who signs in"
+	case d.InputsHeading != "":
+		return d.InputsHeading
 	case mode == wizard.Auto:
 		return "Your choices"
-	case n == wizard.StepDomain || n == wizard.StepAssignments:
-		return "Your answers"
+	case d.ManualInputsHeading != "":
+		return d.ManualInputsHeading
 	}
 	return "Paste back what Entra shows"
 }
