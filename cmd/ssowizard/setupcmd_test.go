@@ -595,19 +595,20 @@ func TestSetupSurvivesKill(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatal("setup still running after the signal")
 			}
-			if kc.sig == syscall.SIGINT {
-				if code := p.cmd.ProcessState.ExitCode(); code != exitWrong || !strings.HasPrefix(lastLine(p.stdout.String()), "Interrupted during ") {
-					t.Errorf("after SIGINT: exit %d, last line %q; want 1 and Interrupted during …", code, lastLine(p.stdout.String()))
-				}
-			}
-
 			sessions, err := rdb.Sessions(ctx)
 			if err != nil || len(sessions) != 1 {
 				t.Fatalf("sessions after the kill: %+v, %v", sessions, err)
 			}
 			id := sessions[0].ID
+			// On a busy machine the run may end between the k-th event and the signal:
+			// nothing was interrupted, so there is nothing to check.
 			if sessions[0].Status == wizard.SessionEnabled {
 				t.Skipf("the setup finished before the signal landed (%d events)", eventCount(ctx, rdb))
+			}
+			if kc.sig == syscall.SIGINT {
+				if code := p.cmd.ProcessState.ExitCode(); code != exitWrong || !strings.HasPrefix(lastLine(p.stdout.String()), "Interrupted during ") {
+					t.Errorf("after SIGINT: exit %d, last line %q; want 1 and Interrupted during …", code, lastLine(p.stdout.String()))
+				}
 			}
 			before := stepRows(t, ctx, rdb, id)
 			var inFlight wizard.StepName
