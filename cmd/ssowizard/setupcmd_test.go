@@ -563,7 +563,8 @@ func TestSetupSurvivesKill(t *testing.T) {
 		}
 		kills = append(kills, kill{p, 4, syscall.SIGINT}, kill{p, 12, syscall.SIGINT})
 	}
-	midStep := 0 // kills that landed inside a step, not between two
+	midStep := 0     // kills that landed inside a step, not between two
+	interrupted := 0 // SIGINTs that landed before the run ended
 	for _, kc := range kills {
 		name := fmt.Sprintf("%s/%v-at-%d", kc.protocol, kc.sig, kc.k)
 		t.Run(name, func(t *testing.T) {
@@ -606,6 +607,7 @@ func TestSetupSurvivesKill(t *testing.T) {
 				t.Skipf("the setup finished before the signal landed (%d events)", eventCount(ctx, rdb))
 			}
 			if kc.sig == syscall.SIGINT {
+				interrupted++
 				if code := p.cmd.ProcessState.ExitCode(); code != exitWrong || !strings.HasPrefix(lastLine(p.stdout.String()), "Interrupted during ") {
 					t.Errorf("after SIGINT: exit %d, last line %q; want 1 and Interrupted during …", code, lastLine(p.stdout.String()))
 				}
@@ -667,6 +669,9 @@ func TestSetupSurvivesKill(t *testing.T) {
 	}
 	if midStep == 0 {
 		t.Error("no signal landed inside a step: the resume of a step in flight went untested")
+	}
+	if interrupted == 0 {
+		t.Error("no SIGINT landed before the run ended: the interrupted exit went untested")
 	}
 	// How long they took is logged, not asserted: a busy machine may take longer
 	// without anything being wrong.
