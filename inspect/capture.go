@@ -23,13 +23,7 @@ const MaxCaptureMessages = 1000
 // gathered too (for correlation, not reported), so it leaves room for them.
 const collectLimit = 2 * MaxCaptureMessages
 
-// HAR 1.2, only the parts that carry messages.
-type harFile struct {
-	Log *struct {
-		Entries []harEntry `json:"entries"`
-	} `json:"log"`
-}
-
+// HAR 1.2, only the parts that carry messages: log.entries, read one at a time.
 type harNV struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
@@ -85,33 +79,45 @@ type capturedMessage struct {
 }
 
 // inspectCapture inspects a HAR or a SAML-tracer export, or returns nil when b is
-// neither, so the caller can try other JSON forms.
+// neither, so the caller can try other JSON forms. A HAR is read as a stream, one entry
+// at a time, keeping only the messages found in each: the memory it takes grows with
+// the messages, not with the bodies, scripts and images a capture also holds.
 func inspectCapture(b []byte, size int, opts *Options) *Report {
-	var probe map[string]json.RawMessage
-	if json.Unmarshal(b, &probe) != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil
 	}
-	var msgs []capturedMessage
-	format := ""
-	switch {
-	case probe["log"] != nil:
-		var h harFile
-		if err := json.Unmarshal(b, &h); err != nil || h.Log == nil {
-			return failedReport(&InputInfo{Format: formatHAR, Size: size}, CodeInputMalformed, "The HAR file does not parse: it needs log.entries as HAR 1.2 defines them.")
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
 		}
-		format = formatHAR
-		msgs = harMessages(h, opts.maxBytes())
-	case probe["requests"] != nil:
-		var t tracerFile
-		if err := json.Unmarshal(b, &t); err != nil {
-			return failedReport(&InputInfo{Format: formatSAMLTracer, Size: size}, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
+		switch t {
+		case "log":
+			in := &InputInfo{Format: formatHAR, Size: size}
+			msgs, err := harStreamMessages(dec, opts.maxBytes())
+			if err != nil {
+				return failedReport(in, CodeInputMalformed, "The HAR file does not parse: it needs log.entries as HAR 1.2 defines them.")
+			}
+			return inspectCapturedReport(in, msgs, opts)
+		case "requests":
+			in := &InputInfo{Format: formatSAMLTracer, Size: size}
+			var t tracerFile
+			if err := dec.Decode(&t.Requests); err != nil {
+				return failedReport(in, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
+			}
+			return inspectCapturedReport(in, tracerMessages(t, opts.maxBytes()), opts)
+		default:
+			if skipJSONValue(dec) != nil {
+				return nil
+			}
 		}
-		format = formatSAMLTracer
-		msgs = tracerMessages(t, opts.maxBytes())
-	default:
-		return nil
 	}
-	r := &Report{Kind: KindHAR, Input: &InputInfo{Format: format, Size: size}}
+	return nil
+}
+
+func inspectCapturedReport(in *InputInfo, msgs []capturedMessage, opts *Options) *Report {
+	r := &Report{Kind: KindHAR, Input: in}
 	if len(msgs) == 0 {
 		r.add(CodeInputMalformed, SeverityWarning,
 			"The capture holds no SAML message, ID token, authorization code, OIDC error or token response.",
@@ -119,6 +125,66 @@ func inspectCapture(b []byte, size int, opts *Options) *Report {
 	}
 	inspectCaptured(r, msgs, opts)
 	return r
+}
+
+// skipJSONValue reads past the next value without keeping it.
+func skipJSONValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// harStreamMessages reads the value of a HAR's "log" member entry by entry and returns
+// the messages its entries carry.
+func harStreamMessages(dec *json.Decoder, max int) ([]capturedMessage, error) {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("log is not an object")
+	}
+	c := newHARCollector(max)
+	sawEntries := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if t != "entries" {
+			if err := skipJSONValue(dec); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		sawEntries = true
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return nil, fmt.Errorf("log.entries is not an array")
+		}
+		for i := 0; dec.More(); i++ {
+			var e harEntry
+			if err := dec.Decode(&e); err != nil {
+				return nil, err
+			}
+			c.entry(i, &e)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+	}
+	if !sawEntries {
+		return nil, fmt.Errorf("log has no entries")
+	}
+	return c.out, nil
 }
 
 // inspectCaptured inspects each message in order, carrying what earlier messages say
@@ -158,7 +224,7 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 		if opts.AtCaptureTime && m.src.Started != "" {
 			if t, err := time.Parse(time.RFC3339Nano, m.src.Started); err == nil {
 				o.Now = t.UTC()
-				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture recorded this entry; give a time to check at instead (--now) to judge it at another moment."
+				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture says it recorded this entry; nothing authenticates that timestamp, so the message was valid then only if the capture is honest. Give a time to check at instead (--now) to judge it at another moment."
 			}
 		}
 		in := &InputInfo{Format: m.format, Size: len(m.raw)}
@@ -180,7 +246,12 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 		src := m.src
 		sub.Source = &src
 		if timeNote != "" && sub.Kind != "" && sub.Kind != KindOIDCError {
-			sub.add(CodeCheckedAtCaptureTime, SeverityInfo, timeNote, "")
+			// A warning, so the verdict and the command line say it: the capture's own
+			// timestamp stood in for the clock. It is the only time a captured message
+			// can be judged at (at the clock, every message in a capture has expired),
+			// and the signed IssueInstant and NotOnOrAfter still bound it, so the
+			// message is not called unverified for it.
+			sub.add(CodeCheckedAtCaptureTime, SeverityWarning, timeNote, "")
 		}
 		switch sub.Kind {
 		case KindSAMLAuthnRequest:
@@ -200,94 +271,103 @@ func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
 	}
 }
 
-func harMessages(h harFile, max int) []capturedMessage {
-	var out []capturedMessage
-	seen := map[string]bool{}
-	add := func(m capturedMessage) {
-		key := fmt.Sprint(m.format == "authorize") + "\x00" + messageKey(m)
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		out = append(out, m)
+// harCollector gathers the messages of HAR entries, once each.
+type harCollector struct {
+	max  int
+	out  []capturedMessage
+	seen map[string]bool
+}
+
+func newHARCollector(max int) *harCollector {
+	return &harCollector{max: max, seen: map[string]bool{}}
+}
+
+func (c *harCollector) add(m capturedMessage) {
+	key := fmt.Sprint(m.format == "authorize") + "\x00" + messageKey(m)
+	if c.seen[key] {
+		return
 	}
-	for i, e := range h.Log.Entries {
-		if len(out) > collectLimit {
-			break
+	c.seen[key] = true
+	c.out = append(c.out, m)
+}
+
+// entry collects the messages of the i-th entry.
+func (c *harCollector) entry(i int, e *harEntry) {
+	if len(c.out) > collectLimit {
+		return
+	}
+	add, max := c.add, c.max
+	src := Source{Entry: i, Method: e.Request.Method, URL: e.Request.URL, Status: e.Response.Status, Started: e.Started}
+	if u, err := url.Parse(e.Request.URL); err == nil {
+		q, _ := url.ParseQuery(u.RawQuery)
+		s := src
+		s.Where = "request-query"
+		if hasMessageParam(q) {
+			add(capturedMessage{src: s, vals: q, raw: u.RawQuery, format: formatURL})
+		} else if isAuthorizeRequest(q) {
+			add(capturedMessage{src: s, vals: q, format: "authorize"})
 		}
-		src := Source{Entry: i, Method: e.Request.Method, URL: e.Request.URL, Status: e.Response.Status, Started: e.Started}
-		if u, err := url.Parse(e.Request.URL); err == nil {
-			q, _ := url.ParseQuery(u.RawQuery)
+	}
+	if pd := e.Request.PostData; pd != nil {
+		s := src
+		s.Where = "request-body"
+		vals, _ := url.ParseQuery(strings.TrimSpace(pd.Text))
+		if pd.Text == "" {
+			vals = url.Values{}
+			for _, p := range pd.Params {
+				v, err := url.QueryUnescape(p.Value)
+				if err != nil {
+					v = p.Value
+				}
+				vals.Add(p.Name, v)
+			}
+		}
+		if hasMessageParam(vals) && !isTokenRequest(vals) {
+			add(capturedMessage{src: s, vals: vals, format: formatForm})
+		}
+	}
+	if loc := harLocation(*e); loc != "" && e.Response.Status >= 300 && e.Response.Status < 400 {
+		if u, err := url.Parse(loc); err == nil {
 			s := src
-			s.Where = "request-query"
-			if hasMessageParam(q) {
+			s.Where = "redirect"
+			q, _ := url.ParseQuery(u.RawQuery)
+			f, _ := url.ParseQuery(u.EscapedFragment())
+			switch {
+			case hasMessageParam(q):
 				add(capturedMessage{src: s, vals: q, raw: u.RawQuery, format: formatURL})
-			} else if isAuthorizeRequest(q) {
+			case hasMessageParam(f):
+				s.Where = "fragment"
+				add(capturedMessage{src: s, vals: f, format: formatFragment})
+			case isAuthorizeRequest(q):
 				add(capturedMessage{src: s, vals: q, format: "authorize"})
 			}
 		}
-		if pd := e.Request.PostData; pd != nil {
-			s := src
-			s.Where = "request-body"
-			vals, _ := url.ParseQuery(strings.TrimSpace(pd.Text))
-			if pd.Text == "" {
-				vals = url.Values{}
-				for _, p := range pd.Params {
-					v, err := url.QueryUnescape(p.Value)
-					if err != nil {
-						v = p.Value
-					}
-					vals.Add(p.Name, v)
-				}
-			}
-			if hasMessageParam(vals) && !isTokenRequest(vals) {
-				add(capturedMessage{src: s, vals: vals, format: formatForm})
-			}
+	}
+	body := []byte(e.Response.Content.Text)
+	if e.Response.Content.Encoding == "base64" {
+		if len(body) > max*4/3+4 {
+			return
 		}
-		if loc := harLocation(e); loc != "" && e.Response.Status >= 300 && e.Response.Status < 400 {
-			if u, err := url.Parse(loc); err == nil {
-				s := src
-				s.Where = "redirect"
-				q, _ := url.ParseQuery(u.RawQuery)
-				f, _ := url.ParseQuery(u.EscapedFragment())
-				switch {
-				case hasMessageParam(q):
-					add(capturedMessage{src: s, vals: q, raw: u.RawQuery, format: formatURL})
-				case hasMessageParam(f):
-					s.Where = "fragment"
-					add(capturedMessage{src: s, vals: f, format: formatFragment})
-				case isAuthorizeRequest(q):
-					add(capturedMessage{src: s, vals: q, format: "authorize"})
-				}
-			}
+		dec, err := base64.StdEncoding.DecodeString(stripSpace(string(body)))
+		if err != nil {
+			return
 		}
-		body := []byte(e.Response.Content.Text)
-		if e.Response.Content.Encoding == "base64" {
-			if len(body) > max*4/3+4 {
-				continue
-			}
-			dec, err := base64.StdEncoding.DecodeString(stripSpace(string(body)))
-			if err != nil {
-				continue
-			}
-			body = dec
-		}
-		body = trimBOM(body)
-		if len(body) == 0 || len(body) > max {
-			continue
-		}
-		s := src
-		s.Where = "response-body"
-		switch {
-		case body[0] == '{' && looksLikeTokenResponse(body):
-			add(capturedMessage{src: s, json: body, format: formatTokenResp})
-		case isHTMLForm(body):
-			if vals := htmlFormValues(body); hasMessageParam(vals) {
-				add(capturedMessage{src: s, vals: vals, format: formatHTMLForm})
-			}
+		body = dec
+	}
+	body = trimBOM(body)
+	if len(body) == 0 || len(body) > max {
+		return
+	}
+	s := src
+	s.Where = "response-body"
+	switch {
+	case body[0] == '{' && looksLikeTokenResponse(body):
+		add(capturedMessage{src: s, json: body, format: formatTokenResp})
+	case isHTMLForm(body):
+		if vals := htmlFormValues(body); hasMessageParam(vals) {
+			add(capturedMessage{src: s, vals: vals, format: formatHTMLForm})
 		}
 	}
-	return out
 }
 
 // messageKey identifies a message by its payload, so the redirect that sends the

@@ -1,13 +1,17 @@
 package inspect_test
 
 import (
+	"bytes"
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crewjam/saml"
 
 	"github.com/ssowizard/ssowizard/inspect"
 	"github.com/ssowizard/ssowizard/inspect/internal/fixtures"
@@ -125,4 +129,86 @@ func TestDifferentialInterop(t *testing.T) {
 // decodePOST undoes the HTTP-POST binding's base64.
 func decodePOST(b []byte) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+}
+
+// FuzzDifferentialCrewjam splices bytes into the SAML login cases' responses: whenever
+// the inspector calls a response verified (a valid signature by the trusted key covering
+// the claims) and as expected, crewjam/saml, configured as the same SP, must accept it
+// and read the same NameID. An inspector that passes what an SP refuses, or shows
+// another user than the one an SP signs in, fails here. The responses are rebuilt every
+// half minute and the fuzzer's bytes spliced into a fresh one, because crewjam reads
+// the real clock and refuses a response issued more than saml.MaxIssueDelay (90 s) ago.
+func FuzzDifferentialCrewjam(f *testing.F) {
+	keys, err := fixtures.LoadKeys(filepath.Join("testdata", "keys"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var cases []fixtures.Case
+	var built time.Time
+	build := func() error {
+		all, err := fixtures.Build(fixtures.Env{Now: time.Now(), Keys: keys, KeysDir: "../../keys"})
+		if err != nil {
+			return err
+		}
+		cases = cases[:0]
+		for _, c := range all {
+			if c.Response != nil && c.TrustCert != nil {
+				cases = append(cases, c)
+			}
+		}
+		if len(cases) == 0 {
+			return errors.New("no SAML login cases to mutate")
+		}
+		built = time.Now()
+		return nil
+	}
+	if err := build(); err != nil {
+		f.Fatal(err)
+	}
+	for i := range cases {
+		f.Add(uint8(i), uint16(0), uint8(0), []byte{})
+	}
+	// Seeds that reach into the unsigned Response header and between its children.
+	f.Add(uint8(0), uint16(16), uint8(0), []byte(` xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"`))
+	f.Add(uint8(0), uint16(200), uint8(4), []byte(`<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"/>`))
+	base := filepath.Join("testdata", "cases", "live")
+	f.Fuzz(func(t *testing.T, which uint8, at uint16, cut uint8, insert []byte) {
+		if time.Since(built) > 30*time.Second {
+			if err := build(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := cases[int(which)%len(cases)]
+		pos := min(int(at), len(c.Response))
+		end := min(pos+int(cut), len(c.Response))
+		response := slices.Concat(c.Response[:pos], insert, c.Response[end:])
+		opts, err := buildOptions(base, c.Params.Options, c.Files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := inspect.Inspect(response, opts)
+		verified := r.OK() && r.ClaimsSigned && r.Signature != nil && r.Signature.Status == inspect.SigValid &&
+			r.Signature.TrustedBy != "" && r.Signature.TrustedBy != "embedded"
+		if !verified || r.Has(inspect.CodeCertExpired) {
+			return // expired-cert is an intended difference: see inspectorDifferences
+		}
+		// crewjam also refuses a Response issued more than saml.MaxIssueDelay (90 s) from
+		// its clock, a policy of its own: SAML bounds delivery by the signed bearer
+		// confirmation's NotOnOrAfter (Entra's: 5 minutes), which the inspector checks.
+		// A mutated IssueInstant outside crewjam's window is that difference, not a bug.
+		issued, err := time.Parse(time.RFC3339Nano, r.IssueInstant)
+		if err != nil || time.Since(issued).Abs() > saml.MaxIssueDelay-10*time.Second {
+			return
+		}
+		// The inspector reads a paste, so it trims the white space (and a BOM) around it;
+		// an SP is handed the document itself, which is what the inspector verified.
+		c.Response = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(response), []byte("\uFEFF")))
+		nameID, cjErr := fixtures.CrewjamParse(c)
+		if cjErr != nil {
+			t.Fatalf("the inspector verified a response (case %s, %d bytes cut at %d, %q inserted) that crewjam rejects: %v\nfindings %v", c.Name, cut, pos, insert, cjErr, findingCodes(r))
+		}
+		if r.Subject == nil || r.Subject.NameID != nameID {
+			t.Fatalf("the inspector shows subject %+v, crewjam signs in %q", r.Subject, nameID)
+		}
+	})
 }

@@ -81,14 +81,27 @@ func checkReportInvariants(t *testing.T, r *inspect.Report) {
 			t.Errorf("finding %+v lacks a code or a message", f)
 		}
 	}
+	rank := map[string]int{"ok": 0, "warning": 1, "unverified": 2, "error": 3}
 	for _, m := range r.Messages {
 		checkReportInvariants(t, m)
-		if m.Verdict == "error" || (m.Verdict == "warning" && worst == "ok") {
+		if rank[m.Verdict] > rank[worst] {
 			worst = m.Verdict
 		}
 	}
+	if len(r.Unverified) > 0 && rank[worst] < rank["unverified"] {
+		worst = "unverified"
+	}
 	if r.Verdict != worst {
 		t.Errorf("verdict %q, but the worst finding says %q", r.Verdict, worst)
+	}
+	// Fail closed: a report that passes vouches for what it shows.
+	if r.OK() {
+		switch r.Kind {
+		case inspect.KindSAMLResponse, inspect.KindSAMLAssertion, inspect.KindJWT:
+			if !r.ClaimsSigned || r.Signature == nil || r.Signature.Status != inspect.SigValid {
+				t.Errorf("verdict %q for a %s whose claims no trusted signature covers", r.Verdict, r.Kind)
+			}
+		}
 	}
 	if r.Signature != nil && r.Signature.Status == inspect.SigValid && len(r.Signature.Signed) == 0 {
 		t.Error("signature valid but covers nothing")

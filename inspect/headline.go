@@ -60,6 +60,15 @@ func (r *Report) Headline() string {
 		if bad > 0 {
 			line += fmt.Sprintf(", %d rejected", bad)
 		}
+		unverified := 0
+		for _, m := range r.Messages {
+			if m.Verdict == VerdictUnverified {
+				unverified++
+			}
+		}
+		if unverified > 0 {
+			line += fmt.Sprintf(", %d not verified", unverified)
+		}
 		return line
 	}
 	errs, warns := r.Counts()
@@ -70,6 +79,12 @@ func (r *Report) Headline() string {
 			parts = append(parts, plural(warns, "warning"))
 		}
 		return fmt.Sprintf("%s — rejected: %s", name, strings.Join(parts, ", "))
+	case VerdictUnverified:
+		why := "nothing verified it"
+		if len(r.Unverified) > 0 {
+			why = r.Unverified[0]
+		}
+		return fmt.Sprintf("%s — not verified: %s", name, why)
 	case "warning":
 		return fmt.Sprintf("%s — OK with %s", name, plural(warns, "warning"))
 	}

@@ -27,6 +27,7 @@ const (
 	CodeDuplicateClaim     = "duplicate-claim"
 	CodeBindingUnusual     = "binding-unusual"
 	CodeSignatureUnchecked = "signature-unchecked"
+	CodeJWTCritical        = "jwt-crit"
 )
 
 // Input formats reported in InputInfo.Format.
@@ -299,6 +300,20 @@ func inspectQueryString(s, format string, in *InputInfo, opts *Options) *Report 
 // inspectParams inspects the message carried by request or redirect parameters.
 // rawQuery is the query as sent on the wire, for the Redirect binding signature.
 func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Options) *Report {
+	if why := ambiguousSAMLParams(vals, rawQuery); why != "" {
+		r := failedReport(in, CodeSignatureWrapped, "The parameters are ambiguous: "+why+". A verifier and a reader could each take a different message from them, so nothing in them is read.")
+		r.Findings[0].Fix = "Treat the URL or form as tampered with; a browser following Entra or an SP never sends this."
+		for _, p := range []string{"SAMLResponse", "SAMLRequest"} {
+			if v := vals.Get(p); v != "" && r.Kind == "" {
+				// A label only, as for a refused DOCTYPE: the exit status says "rejected"
+				// rather than "unreadable".
+				if out, _, err := decodeLayers([]byte(v), opts.maxBytes()); err == nil {
+					r.Kind = sniffKind(out)
+				}
+			}
+		}
+		return r
+	}
 	in.RelayState = vals.Get("RelayState")
 	in.SigAlg = vals.Get("SigAlg")
 	for _, p := range []string{"SAMLResponse", "SAMLRequest"} {
@@ -343,7 +358,7 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 		}
 		if vals.Get("Signature") != "" || in.SigAlg != "" {
 			if rawQuery != "" && inflated {
-				checkRedirectSignature(r, rawQuery, opts)
+				checkRedirectSignature(r, p, rawQuery, opts)
 			} else {
 				r.add(CodeSignatureUnchecked, SeverityWarning,
 					"The message has a Signature/SigAlg parameter but the raw query string it signs is not available, so the signature was not checked.",
@@ -375,6 +390,57 @@ func inspectParams(vals url.Values, rawQuery string, in *InputInfo, opts *Option
 		return inspectCode(vals, in)
 	}
 	return failedReport(in, CodeInputMalformed, "The parameters hold no SAMLRequest, SAMLResponse, id_token, code or error.")
+}
+
+// samlBindingParams are the parameters the SAML bindings give meaning to.
+var samlBindingParams = []string{"SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"}
+
+// ambiguousSAMLParams says why parameters carrying a SAML message could be read two
+// ways, or "" when they cannot. The HTTP-Redirect signature covers the parameters as
+// written on the wire (SAML bindings 3.4.4.1) while a reader decodes them, so a second
+// copy of a parameter, a name written with percent-escapes or in another case, a ';'
+// separator, or a request beside a response would let what is verified and what is
+// shown be different bytes. Entra and SPs never send any of these.
+func ambiguousSAMLParams(vals url.Values, rawQuery string) string {
+	if vals.Get("SAMLRequest") == "" && vals.Get("SAMLResponse") == "" {
+		return ""
+	}
+	for _, p := range samlBindingParams {
+		if n := len(vals[p]); n > 1 {
+			return fmt.Sprintf("%s appears %d times", p, n)
+		}
+	}
+	if _, ok := vals["SAMLRequest"]; ok {
+		if _, ok := vals["SAMLResponse"]; ok {
+			return "the same message carries both SAMLRequest and SAMLResponse"
+		}
+	}
+	for name := range vals {
+		for _, p := range samlBindingParams {
+			if name != p && strings.EqualFold(name, p) {
+				return fmt.Sprintf("the parameter %s differs from %s only in letter case", name, p)
+			}
+		}
+	}
+	if rawQuery == "" {
+		return ""
+	}
+	if strings.Contains(rawQuery, ";") {
+		return "the query contains ';', which some servers read as a parameter separator"
+	}
+	for _, kv := range strings.Split(rawQuery, "&") {
+		rawName, _, _ := strings.Cut(kv, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil || name == rawName {
+			continue
+		}
+		for _, p := range samlBindingParams {
+			if strings.EqualFold(name, p) {
+				return fmt.Sprintf("the parameter name %s is written with escapes (%s), so the signed query and its decoded reading name different parameters", p, rawName)
+			}
+		}
+	}
+	return ""
 }
 
 // inspectJSON handles a JSON object that is not a capture: a token endpoint response

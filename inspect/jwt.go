@@ -112,10 +112,11 @@ func inspectJWT(tok string, in *InputInfo, opts *Options) *Report {
 		seen[cl.name] = true
 	}
 
-	access := isJWTAccessToken(p.header, c)
+	accessWhy := accessTokenEvidence(p.header, c)
+	access := accessWhy != ""
 	checkJWTSignature(r, p, c, opts)
 	checkJWTTimes(r, c, opts)
-	checkJWTAudience(r, c, access, opts)
+	checkJWTAudience(r, c, accessWhy, opts)
 	checkJWTIssuer(r, c, opts)
 	checkJWTContent(r, c, access, opts)
 	return r
@@ -292,15 +293,24 @@ func describeJWTClaims(r *Report, cs []jwtMember) {
 	r.SessionIndex = jwtClaim(c, "sid")
 }
 
-// isJWTAccessToken tells an access token from an ID token: only access tokens carry scp
-// or appid, or the at+jwt type.
-func isJWTAccessToken(h map[string]any, c map[string]json.RawMessage) bool {
+// accessTokenEvidence names what marks the token as an access token, or "" for an ID
+// token: only access tokens carry scp, appid, idtyp or the at+jwt type, and an ID
+// token's audience is always the client ID (a GUID), never an API URI such as api://….
+func accessTokenEvidence(h map[string]any, c map[string]json.RawMessage) string {
 	if typ, _ := h["typ"].(string); strings.EqualFold(typ, "at+jwt") {
-		return true
+		return "the at+jwt type"
 	}
-	_, scp := c["scp"]
-	_, appid := c["appid"]
-	return scp || appid || isGraphAudience(jwtClaimValues(c["aud"]))
+	for _, name := range []string{"scp", "appid", "idtyp"} {
+		if _, ok := c[name]; ok {
+			return "the " + name + " claim"
+		}
+	}
+	for _, a := range jwtClaimValues(c["aud"]) {
+		if strings.Contains(a, "://") || isGraphAudience([]string{a}) {
+			return "the API audience " + a
+		}
+	}
+	return ""
 }
 
 func isGraphAudience(aud []string) bool {
@@ -342,9 +352,30 @@ func checkJWTSignature(r *Report, p *jwtParts, c map[string]json.RawMessage, opt
 			"Reject the token, and make the app accept RS256 only instead of the algorithm the token's header names.")
 		return
 	}
+	if _, ok := p.header["crit"]; ok {
+		// RFC 7515 4.1.11: a recipient that does not understand every extension crit
+		// lists must reject the token. This inspector understands none, and Entra
+		// never sends crit.
+		sig.Status = SigInvalid
+		r.add(CodeJWTCritical, SeverityError,
+			"The token's header lists critical extensions (crit "+fmt.Sprint(p.header["crit"])+") that must be understood to validate it; none is understood here and Entra never sends crit, so the token must be rejected (RFC 7515 section 4.1.11).",
+			"Reject the token: it did not come from Entra.")
+		return
+	}
 	if _, ok := p.header["nonce"]; ok {
-		// Graph access tokens are signed over a hashed header nonce: only Graph verifies them.
+		// Graph access tokens are signed over a hash of the header nonce, not the nonce
+		// itself: only Graph can verify them. The signature stays unchecked, and an
+		// unchecked signature never passes, whatever the header says.
 		sig.Status = SigUntrusted
+		if !isGraphAudience(jwtClaimValues(c["aud"])) {
+			r.add(CodeSignatureInvalid, SeverityError,
+				"The header carries a nonce, which only Microsoft Graph's access tokens carry (it makes their signature checkable by Graph alone), yet the token's audience is not Graph: no Entra token has this shape, and its signature cannot be verified.",
+				"Reject the token.")
+		} else {
+			r.add(CodeSignatureUnchecked, SeverityWarning,
+				"The header carries a nonce, as Microsoft Graph's access tokens do: only Graph can verify their signature, so nothing in this token is verified.",
+				"Inspect the id_token instead; only Graph can check a Graph access token.")
+		}
 		return
 	}
 	if opts.Keys == nil || len(opts.Keys.Keys) == 0 {
@@ -413,26 +444,42 @@ func jwkRSAPublic(k jose.JSONWebKey) *rsa.PublicKey {
 }
 
 func checkJWTTimes(r *Report, c map[string]json.RawMessage, opts *Options) {
+	// exp is required in ID tokens (OIDC Core 2) and Entra puts it in every token; a
+	// token without a readable one would be valid forever, so it is refused.
+	exp, hasExp := jwtTime(c, "exp")
+	if !hasExp {
+		what := "has no exp claim"
+		if _, ok := c["exp"]; ok {
+			what = "has an exp claim that is not a number of seconds (" + jwtScalar(c["exp"]) + ")"
+		}
+		r.add(CodeExpired, SeverityError, "The token "+what+", so it would never expire; Entra's tokens always carry a numeric exp.", "Reject tokens without a numeric expiry.")
+	}
+	nbf, hasNbf := jwtTime(c, "nbf")
+	if _, ok := c["nbf"]; ok && !hasNbf {
+		r.add(CodeNotYetValid, SeverityError, "The token's nbf claim is not a number of seconds ("+jwtScalar(c["nbf"])+"), so when it becomes valid cannot be read.", "Reject the token.")
+	}
 	if opts.Now.IsZero() {
-		r.add(CodeTimeNotChecked, SeverityInfo, "No current time was given, so expiry was not checked.", "Pass --now, or let the tool use the clock.")
+		r.add(CodeTimeNotChecked, SeverityWarning, "No current time was given, so expiry was not checked.", "Pass --now, or let the tool use the clock.")
+		r.unverified(whyNoTime)
 		return
 	}
 	now := opts.Now
-	if exp, ok := jwtTime(c, "exp"); ok && !now.Before(exp.Add(opts.Skew)) {
+	if hasExp && !now.Before(exp.Add(opts.Skew)) {
 		r.add(CodeExpired, SeverityError,
 			fmt.Sprintf("The token expired at %s, %s before the time of the check (%s).", exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second), now.UTC().Format(time.RFC3339)),
 			"Get a fresh token; if it was just issued, check the clock of the machine that checks it.")
-	} else if !ok {
-		r.add(CodeExpired, SeverityWarning, "The token has no exp claim; Entra's tokens always have one.", "Reject tokens without an expiry.")
 	}
-	if nbf, ok := jwtTime(c, "nbf"); ok && now.Add(opts.Skew).Before(nbf) {
+	if hasNbf && now.Add(opts.Skew).Before(nbf) {
 		r.add(CodeNotYetValid, SeverityError,
 			fmt.Sprintf("The token is not valid before %s, %s after the time of the check (%s): the checking machine's clock is behind.", nbf.Format(time.RFC3339), nbf.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339)),
 			"Synchronise the clock of the app's server (NTP), or allow a few minutes of clock skew.")
 	}
 }
 
-func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts *Options) {
+// checkJWTAudience checks the token is an ID token for the app (OIDC Core 3.1.3.7):
+// the client ID is its one audience, and azp, when present, is the client ID too.
+func checkJWTAudience(r *Report, c map[string]json.RawMessage, accessWhy string, opts *Options) {
+	access := accessWhy != ""
 	aud := jwtClaimValues(c["aud"])
 	if isGraphAudience(aud) {
 		r.add(CodeAccessTokenNotForYou, SeverityError,
@@ -440,23 +487,49 @@ func checkJWTAudience(r *Report, c map[string]json.RawMessage, access bool, opts
 			"Validate the id_token to sign the user in; use this token only to call Graph. For an API of your own, request a scope of that API (api://{client-id}/…).")
 		return
 	}
-	if opts.ClientID == "" {
+	if access && (opts.ClientID != "" || opts.Nonce != "") {
+		// Checked as a sign-in (a client ID or nonce was given): an access token is no
+		// proof of one, even when its audience is the app's own API, because any client
+		// the API trusts can obtain one for any user who consented.
+		r.add(CodeAccessTokenNotForYou, SeverityError,
+			"This is an access token (audience "+strings.Join(aud, ", ")+"), not an ID token: an app must not accept it as proof of sign-in, and it carries no nonce to tie it to this sign-in.",
+			"Validate the id_token to sign the user in; use the access token only to call the API it is for.")
 		return
-	}
-	for _, a := range aud {
-		if strings.EqualFold(a, opts.ClientID) || strings.EqualFold(a, "api://"+opts.ClientID) {
-			return
-		}
 	}
 	if access {
-		r.add(CodeAccessTokenNotForYou, SeverityError,
-			"This is an access token for the resource "+strings.Join(aud, ", ")+", not for the app "+opts.ClientID+": an app must not accept it as proof of sign-in.",
-			"Validate the id_token to sign the user in, or request a scope of your own API so the access token's audience is your app.")
+		r.add(CodeAccessTokenNotForYou, SeverityInfo,
+			"This is an access token (it carries "+accessWhy+"), not an ID token: it authorises calls to an API and proves nothing about a sign-in to the app.",
+			"To check a sign-in, inspect the id_token the app received.")
+	}
+	if opts.ClientID == "" {
+		r.notChecked("audience: no client ID was given (--client-id)")
 		return
 	}
-	r.add(CodeClientIDMismatch, SeverityError,
-		"The token's audience is "+strings.Join(aud, ", ")+", not the client ID "+opts.ClientID+": it was issued to another application.",
-		"Check the Application (client) ID in App registrations > your app > Overview against the one the app is configured with.")
+	matches := func(a string) bool {
+		return strings.EqualFold(a, opts.ClientID) || (access && strings.EqualFold(a, "api://"+opts.ClientID))
+	}
+	switch {
+	case len(aud) == 0:
+		r.add(CodeClientIDMismatch, SeverityError, "The token has no audience (aud), so nothing says which application it was issued to.", "Reject the token.")
+		return
+	case len(aud) > 1:
+		// OIDC Core 3.1.3.7: reject an ID token listing audiences the client does not
+		// trust. Entra's ID tokens carry exactly one; a list is someone else's token.
+		r.add(CodeClientIDMismatch, SeverityError,
+			"The token names "+strconv.Itoa(len(aud))+" audiences ("+strings.Join(aud, ", ")+"); Entra's ID tokens name exactly one, the client ID, and a client must refuse audiences it does not trust (OIDC Core 3.1.3.7).",
+			"Reject the token.")
+		return
+	case !matches(aud[0]):
+		r.add(CodeClientIDMismatch, SeverityError,
+			"The token's audience is "+aud[0]+", not the client ID "+opts.ClientID+": it was issued to another application.",
+			"Check the Application (client) ID in App registrations > your app > Overview against the one the app is configured with.")
+		return
+	}
+	if raw, ok := c["azp"]; ok && !strings.EqualFold(jwtScalar(raw), opts.ClientID) {
+		r.add(CodeClientIDMismatch, SeverityError,
+			"The token's authorized party (azp) is "+jwtScalar(raw)+", not the client ID "+opts.ClientID+": another application requested it (OIDC Core 3.1.3.7).",
+			"Reject the token.")
+	}
 }
 
 func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
@@ -488,14 +561,27 @@ func checkJWTIssuer(r *Report, c map[string]json.RawMessage, opts *Options) {
 			"Check the authority (tenant) the app is configured with; a v1 issuer means the v1 endpoint was used.")
 	}
 	if opts.Tenant == "" {
+		if expectedIssuer(opts, tid) == "" {
+			// Entra signs every tenant's tokens with the same keys: without a tenant the
+			// signature proves only that some Entra tenant issued the token.
+			r.notChecked("tenant: no tenant was given (--tenant), and Entra's signing keys are shared by all tenants")
+		}
 		return
 	}
 	want := strings.ToLower(opts.Tenant)
 	if !isGUID(want) {
-		r.add(CodeTenantMismatch, SeverityInfo,
+		r.add(CodeTenantMismatch, SeverityWarning,
 			"The expected tenant "+opts.Tenant+" is a domain name; the token names tenants by ID, so the tenant was not compared.",
 			"Pass --tenant with the Directory (tenant) ID from Entra admin center > Overview.")
+		r.unverified("the expected tenant " + opts.Tenant + " is a domain name and could not be compared with the token's tenant ID")
 		return
+	}
+	if tid == "" && issTenant == "" {
+		// Entra's keys are shared by all tenants, so the tenant named in the token is
+		// the only thing binding it to the expected one.
+		r.add(CodeTenantMismatch, SeverityError,
+			"The token names no tenant (no tid claim, and the issuer "+strconv.Quote(iss)+" holds no tenant ID), so it cannot be tied to the expected tenant "+want+"; Entra signs every tenant's tokens with the same keys.",
+			"Reject the token; Entra's tokens always carry tid.")
 	}
 	if tid != "" && tid != want {
 		r.add(CodeTenantMismatch, SeverityError,
@@ -528,6 +614,9 @@ func expectedIssuer(opts *Options, tid string) string {
 }
 
 func checkJWTContent(r *Report, c map[string]json.RawMessage, access bool, opts *Options) {
+	if opts.Nonce == "" && !access {
+		r.notChecked("nonce: no nonce was given (--nonce), so replay of an older ID token was not ruled out")
+	}
 	if opts.Nonce != "" && !access {
 		got, ok := c["nonce"]
 		switch {

@@ -138,6 +138,9 @@ func inspectCode(v url.Values, in *InputInfo) *Report {
 	return r
 }
 
+// whyNoIDToken is why a token response without an ID token is never verified.
+const whyNoIDToken = "the token response has no ID token, so nothing in it proves who signed in"
+
 // inspectTokenResponse inspects the id_token of a token endpoint response and describes
 // the other tokens without copying them.
 func inspectTokenResponse(obj map[string]json.RawMessage, in *InputInfo, opts *Options) *Report {
@@ -166,10 +169,12 @@ func inspectTokenResponse(obj map[string]json.RawMessage, in *InputInfo, opts *O
 		r = inspectJWT(strings.TrimSpace(jsonText(obj["access_token"])), in, opts)
 		r.add(CodeTokenVersion, SeverityInfo, "The token response has no id_token: the openid scope was not requested (or this is a client-credentials response), so only the access token was inspected.",
 			"Request the openid scope to get an ID token that identifies the user.")
+		r.unverified(whyNoIDToken)
 	default:
 		r = &Report{Kind: KindJWT, Input: in}
 		r.add(CodeInputMalformed, SeverityWarning, "The token response has no id_token and its access token is not a JWT, so there is nothing to verify.",
 			"Request the openid scope to get an ID token.")
+		r.unverified(whyNoIDToken)
 	}
 	r.Token = ti
 	return r

@@ -77,6 +77,8 @@ const (
 	CodeAccessTokenNotForYou  = "access-token-not-for-you"
 	CodeMetadataCertExpiring  = "cert-expiring"
 	CodeSignatureRedirectOnly = "query-signature"
+	CodeTimeUnreadable        = "time-unreadable"
+	CodeXMLTooManyAttrs       = "xml-too-many-attributes"
 )
 
 // Report is what Inspect learns about one message. Its JSON form is the stable
@@ -84,9 +86,18 @@ const (
 // are additions, never renames.
 type Report struct {
 	Kind string `json:"kind"`
-	// Verdict summarises the findings: "error" when any finding is an error,
-	// "warning" when any is a warning, else "ok".
+	// Verdict summarises the findings: "error" when any finding is an error;
+	// "unverified" when none is, but what a message of its kind must prove was not
+	// proven (Unverified says what); "warning" when any finding is a warning; else
+	// "ok". Only "ok" and "warning" mean verified and as expected.
 	Verdict string `json:"verdict"`
+	// Unverified says why the verdict is not "ok": what was not verified (no trusted
+	// key, no time to check validity at, an expectation given that could not be compared).
+	Unverified []string `json:"unverified,omitempty"`
+	// NotChecked names the checks not made because no expectation was given for them
+	// (an audience without --sp-entity-id …): a verified message is only as expected
+	// as the expectations it was checked against.
+	NotChecked []string `json:"not_checked,omitempty"`
 
 	// Input describes how the message was carried (binding, encodings peeled off).
 	Input *InputInfo `json:"input,omitempty"`
@@ -113,6 +124,17 @@ type Report struct {
 	// read only from the element it covers; ClaimsSigned says whether that was so.
 	Claims       []Claim `json:"claims,omitempty"`
 	ClaimsSigned bool    `json:"claims_signed"`
+
+	// What the assertion's checks need beyond the reported fields.
+	audienceSets      [][]string // one per AudienceRestriction
+	conditions        int        // how many Conditions elements
+	unknownConditions []string   // conditions not understood
+	confNotBefore     string     // the bearer SubjectConfirmationData's NotBefore
+	assertionIssued   string     // the assertion's IssueInstant
+	assertionRead     bool       // an assertion was read
+	// fromSP marks a logout message issued by the expected SP: like an AuthnRequest, it
+	// vouches for no one to the SP, and Entra checks its signature if it requires one.
+	fromSP bool
 	// Encrypted is true when the message carried an EncryptedAssertion.
 	Encrypted bool `json:"encrypted,omitempty"`
 
@@ -357,9 +379,18 @@ func (r *Report) Has(code string) bool {
 	return false
 }
 
-// finish computes the verdict, for this report and every nested one.
+// Verdicts, from best to worst.
+const (
+	VerdictOK         = "ok"
+	VerdictWarning    = "warning"
+	VerdictUnverified = "unverified"
+	VerdictError      = "error"
+)
+
+// finish computes the verdict, for this report and every nested one. It may run more
+// than once (a capture finishes its messages, then Inspect finishes the capture).
 func (r *Report) finish() {
-	r.Verdict = "ok"
+	r.Verdict = VerdictOK
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -370,11 +401,59 @@ func (r *Report) finish() {
 	for _, f := range r.Findings {
 		r.Verdict = worse(r.Verdict, string(f.Severity))
 	}
+	if r.Verdict != VerdictError {
+		// A rejected message needs no list of what it failed to prove as well.
+		for _, why := range r.derivedUnverified() {
+			r.Unverified = appendUnique(r.Unverified, why)
+		}
+	}
+	if len(r.Unverified) > 0 {
+		r.Verdict = worse(r.Verdict, VerdictUnverified)
+	}
 	sortFindings(r.Findings)
 }
 
+// unverified records that something the verdict depends on was not verified.
+func (r *Report) unverified(why string) { r.Unverified = appendUnique(r.Unverified, why) }
+
+// notChecked records a check not made for want of an expectation.
+func (r *Report) notChecked(what string) { r.NotChecked = appendUnique(r.NotChecked, what) }
+
+// Reasons a message is not verified, derived from what the inspector established.
+const (
+	whyNoTrustedSignature = "no signature by a key you trust covers the message's content"
+	whyNoTime             = "no time was given, so its validity period was not checked"
+	whyCodeOnly           = "an authorization code proves nothing until the app redeems it; inspect the token response"
+)
+
+// derivedUnverified says what a message of r's kind must prove and did not. A message
+// that vouches for a user (a SAML Response or Assertion, a JWT) or ends a session (a
+// logout message) is verified only by a valid signature with a key the user trusts:
+// a signature checked with the message's own certificate proves only that nothing
+// changed it. An AuthnRequest and metadata vouch for no one: the inspector checks
+// their shape against Entra's rules, and Entra itself accepts unsigned requests unless
+// the app requires signed ones, so their verdict does not wait on a signature.
+func (r *Report) derivedUnverified() []string {
+	switch r.Kind {
+	case KindSAMLResponse, KindSAMLAssertion, KindJWT:
+		if !r.ClaimsSigned {
+			return []string{whyNoTrustedSignature}
+		}
+	case KindSAMLLogoutRequest, KindSAMLLogoutResponse:
+		if r.fromSP {
+			return nil
+		}
+		if s := r.Signature; s == nil || s.Status != SigValid || s.TrustedBy == "" || s.TrustedBy == "embedded" {
+			return []string{whyNoTrustedSignature}
+		}
+	case KindOIDCCode:
+		return []string{whyCodeOnly}
+	}
+	return nil
+}
+
 func worse(a, b string) string {
-	rank := map[string]int{"ok": 0, "info": 0, "warning": 1, "error": 2}
+	rank := map[string]int{VerdictOK: 0, "info": 0, VerdictWarning: 1, VerdictUnverified: 2, VerdictError: 3}
 	if rank[b] > rank[a] {
 		if b == "info" {
 			return a
@@ -384,8 +463,11 @@ func worse(a, b string) string {
 	return a
 }
 
-// OK reports whether nothing in the report is an error.
-func (r *Report) OK() bool { return r.Verdict != "error" }
+// OK reports whether the message was verified and is as expected: no finding is an
+// error and nothing it must prove went unproven. Warnings do not change it.
+func (r *Report) OK() bool {
+	return (r.Verdict == VerdictOK || r.Verdict == VerdictWarning) && len(r.Unverified) == 0
+}
 
 // sortFindings orders findings errors first, then warnings, then information,
 // keeping the order they were found in within each severity.

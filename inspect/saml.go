@@ -51,7 +51,7 @@ func inspectSAML(doc []byte, in *InputInfo, opts *Options) *Report {
 			// Refused unread as an attack, yet worth naming: an XXE payload wrapped around a
 			// Response is a rejected Response (exit 1), not unreadable input (exit 2).
 			// Malformed input stays kindless: it is unreadable.
-			if se.code == CodeXMLDoctype || se.code == CodeXMLTooDeep {
+			if se.code == CodeXMLDoctype || se.code == CodeXMLTooDeep || se.code == CodeXMLTooManyAttrs {
 				r.Kind = sniffKind(doc)
 			}
 			r.add(se.code, SeverityError, se.msg, safetyFix(se.code))
@@ -96,6 +96,8 @@ func safetyFix(code string) string {
 		return "Entra never sends a DOCTYPE: treat this message as hostile, or strip the declaration if you built it by hand."
 	case CodeXMLTooDeep:
 		return "Entra never nests that deep: treat this message as hostile."
+	case CodeXMLTooManyAttrs:
+		return "Entra never writes that many attributes: treat this message as hostile."
 	}
 	return "Check that the whole message was copied (base64 and URL encodings intact) and that nothing edited it."
 }
@@ -111,6 +113,11 @@ func inspectResponse(r *Report, root *etree.Element, opts *Options, trust *trust
 	}
 	readHeader(r, resp)
 	readStatus(r, resp)
+	if r.Status == nil || r.Status.Code == "" {
+		// StatusResponseType requires a Status (SAML core 3.2.2), and only Success
+		// signs anyone in: a Response without one says nothing either way.
+		r.add(CodeStatusError, SeverityError, "The Response has no Status code; SAML requires one, and only Success means the sign-in succeeded.", "Treat the message as not Entra's: Entra always sends a Status.")
+	}
 
 	assertions := children(resp, nsAssertion, "Assertion")
 	encrypted := children(resp, nsAssertion, "EncryptedAssertion")
@@ -355,6 +362,7 @@ func readAssertion(r *Report, src, orig *etree.Element) {
 		}
 	}
 
+	r.assertionIssued, r.assertionRead = attr(src, "IssueInstant"), true
 	subj := child(src, nsAssertion, "Subject")
 	if subj != nil {
 		nid := child(subj, nsAssertion, "NameID")
@@ -370,16 +378,35 @@ func readAssertion(r *Report, src, orig *etree.Element) {
 				InResponseTo: attr(scd, "InResponseTo"),
 				NotOnOrAfter: attr(scd, "NotOnOrAfter"),
 			}
+			r.confNotBefore = attr(scd, "NotBefore")
 			break
 		}
 		r.Subject = s
 	}
-	if cond := child(src, nsAssertion, "Conditions"); cond != nil {
+	conds := children(src, nsAssertion, "Conditions")
+	r.conditions = len(conds)
+	if len(conds) == 1 {
+		cond := conds[0]
 		r.NotBefore = attr(cond, "NotBefore")
 		r.NotOnOrAfter = attr(cond, "NotOnOrAfter")
-		for _, ar := range children(cond, nsAssertion, "AudienceRestriction") {
-			for _, a := range children(ar, nsAssertion, "Audience") {
-				r.Audiences = append(r.Audiences, trimmedText(a))
+		for _, t := range cond.Child {
+			c, ok := t.(*etree.Element)
+			if !ok {
+				continue
+			}
+			switch {
+			case is(c, nsAssertion, "AudienceRestriction"):
+				var set []string
+				for _, a := range children(c, nsAssertion, "Audience") {
+					set = append(set, trimmedText(a))
+					r.Audiences = append(r.Audiences, trimmedText(a))
+				}
+				r.audienceSets = append(r.audienceSets, set)
+			case is(c, nsAssertion, "OneTimeUse"), is(c, nsAssertion, "ProxyRestriction"):
+				// Understood: OneTimeUse asks the SP not to cache the assertion, and
+				// ProxyRestriction limits reissuing it; neither changes its validity now.
+			default:
+				r.unknownConditions = append(r.unknownConditions, c.Tag)
 			}
 		}
 	}
@@ -545,8 +572,10 @@ func days(d time.Duration) string {
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// parseSAMLTime reads an xs:dateTime as SAML core 1.3.3 requires it: UTC, with the Z.
+// A time without a zone is local to nobody knows where, so it is refused rather than guessed.
 func parseSAMLTime(s string) (time.Time, bool) {
-	if s == "" {
+	if s == "" || !strings.HasSuffix(s, "Z") {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -559,6 +588,12 @@ func checkResponseHeader(r *Report, opts *Options) {
 		r.add(CodeDestinationMismatch, SeverityError,
 			fmt.Sprintf("The Response Destination is %q, but the SP's ACS URL is %q%s.", r.Destination, opts.ACS, diffHint(r.Destination, opts.ACS)),
 			"Make the Reply URL equal the SP's ACS URL exactly: "+fixReplyURL+".")
+	}
+	if opts.ACS == "" {
+		r.notChecked("destination and recipient: no ACS URL was given (--acs)")
+	}
+	if opts.RequestID == "" {
+		r.notChecked("InResponseTo: no request ID was given (--request-id), so an unsolicited or replayed response was not ruled out")
 	}
 	if opts.RequestID != "" && r.InResponseTo != opts.RequestID {
 		if r.InResponseTo == "" {
@@ -576,6 +611,9 @@ func checkResponseHeader(r *Report, opts *Options) {
 
 // checkIssuer compares the issuer (and tenantid claim) with the expected IdP.
 func checkIssuer(r *Report, opts *Options) {
+	if opts.IdPEntityID == "" && !isGUID(opts.Tenant) {
+		r.notChecked("issuer: no IdP entity ID (--metadata) or tenant ID (--tenant) was given")
+	}
 	if r.Issuer == "" {
 		return
 	}
@@ -634,21 +672,37 @@ func checkAssertion(r *Report, opts *Options) {
 			"The assertion has no bearer SubjectConfirmation, so an SP cannot tie it to this browser sign-in and must refuse it.",
 			"Entra always adds one: treat the assertion as not Entra's, or hand-built.")
 	}
-	if opts.SPEntityID != "" && len(r.Audiences) > 0 && !contains(r.Audiences, opts.SPEntityID) {
-		r.add(CodeAudienceMismatch, SeverityError,
-			fmt.Sprintf("The assertion is for audience %q, but the SP's entity ID is %q%s.", strings.Join(r.Audiences, ", "), opts.SPEntityID, diffHint(r.Audiences[0], opts.SPEntityID)),
-			"Set "+fixEntityID+" to exactly the SP's entity ID ("+opts.SPEntityID+").")
-	}
+	checkConditions(r, opts)
 	if conf != nil {
-		if opts.ACS != "" && conf.Recipient != opts.ACS {
+		if conf.Recipient == "" {
+			r.add(CodeRecipientMismatch, SeverityError,
+				"The bearer SubjectConfirmationData has no Recipient; the Web SSO profile requires one naming the SP's ACS URL, so the assertion could be replayed to any SP.",
+				"Entra always sets Recipient: treat the assertion as not Entra's.")
+		} else if opts.ACS != "" && conf.Recipient != opts.ACS {
 			r.add(CodeRecipientMismatch, SeverityError,
 				fmt.Sprintf("The assertion's Recipient is %q, but the SP's ACS URL is %q%s.", conf.Recipient, opts.ACS, diffHint(conf.Recipient, opts.ACS)),
 				"Set "+fixReplyURL+" to exactly the SP's ACS URL, and make it the default if there are several.")
 		}
-		if opts.RequestID != "" && conf.InResponseTo != "" && conf.InResponseTo != opts.RequestID && conf.InResponseTo != r.InResponseTo {
+		// SAML profiles 4.1.4.3: the InResponseTo that counts is the one inside the
+		// assertion, which its signature covers; the Response header's may be unsigned.
+		if opts.RequestID != "" && conf.InResponseTo != opts.RequestID && !r.Has(CodeInResponseToMismatch) {
+			got := "no InResponseTo"
+			if conf.InResponseTo != "" {
+				got = fmt.Sprintf("InResponseTo %q", conf.InResponseTo)
+			}
 			r.add(CodeInResponseToMismatch, SeverityError,
-				fmt.Sprintf("The assertion answers request %q, but the SP's request was %q.", conf.InResponseTo, opts.RequestID),
+				fmt.Sprintf("The assertion's bearer confirmation carries %s, but the SP's request was %q: only the assertion's own value is signed with it, so it must match.", got, opts.RequestID),
 				"Start a fresh sign-in from the SP.")
+		}
+		if r.confNotBefore != "" {
+			r.add(CodeSubjectConfirmation, SeverityError,
+				"The bearer SubjectConfirmationData carries NotBefore, which the Web SSO profile forbids (SAML profiles 4.1.4.2); Entra never sends it.",
+				"Treat the assertion as not Entra's.")
+		}
+		if conf.NotOnOrAfter == "" {
+			r.add(CodeExpired, SeverityError,
+				"The bearer SubjectConfirmationData has no NotOnOrAfter, so the assertion could be delivered at any time; the Web SSO profile requires one (SAML profiles 4.1.4.2) and Entra sets it 5 minutes ahead.",
+				"Treat the assertion as not Entra's.")
 		}
 	}
 	checkTimes(r, opts, conf)
@@ -664,9 +718,87 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// checkTimes checks the validity window at opts.Now with opts.Skew either side.
+// checkConditions applies the Conditions (SAML core 2.5.1): every AudienceRestriction
+// must name the SP (several are a conjunction, 2.5.1.4), and a condition the inspector
+// does not understand makes the assertion Indeterminate (2.5.1.5), which is not valid.
+func checkConditions(r *Report, opts *Options) {
+	switch {
+	case r.conditions == 0:
+		r.add(CodeAudienceMismatch, SeverityError,
+			"The assertion has no Conditions, so no audience restriction: it is valid for any SP. The Web SSO profile requires an AudienceRestriction naming the SP (SAML profiles 4.1.4.2), and Entra always sends one.",
+			"Treat the assertion as not Entra's.")
+		return
+	case r.conditions > 1:
+		r.add(CodeAudienceMismatch, SeverityError,
+			fmt.Sprintf("The assertion has %d Conditions elements; SAML allows one, and readers disagree on which counts.", r.conditions),
+			"Treat the assertion as forged.")
+		return
+	case len(r.audienceSets) == 0:
+		r.add(CodeAudienceMismatch, SeverityError,
+			"The assertion has no AudienceRestriction: it is valid for any SP. The Web SSO profile requires one naming the SP (SAML profiles 4.1.4.2), and Entra always sends one.",
+			"Treat the assertion as not Entra's.")
+	}
+	if len(r.unknownConditions) > 0 {
+		r.add(CodeAudienceMismatch, SeverityError,
+			fmt.Sprintf("The Conditions hold %s, which this inspector does not understand; SAML core 2.5.1.5 makes the assertion Indeterminate then, so it is not valid. Entra sends only AudienceRestriction.", strings.Join(r.unknownConditions, ", ")),
+			"Treat the assertion as not Entra's.")
+	}
+	if opts.SPEntityID == "" {
+		r.notChecked("audience: no SP entity ID was given (--sp-entity-id)")
+		return
+	}
+	for _, set := range r.audienceSets {
+		if contains(set, opts.SPEntityID) {
+			continue
+		}
+		first := ""
+		if len(set) > 0 {
+			first = set[0]
+		}
+		r.add(CodeAudienceMismatch, SeverityError,
+			fmt.Sprintf("The assertion is for audience %q, but the SP's entity ID is %q%s; every AudienceRestriction must name the SP.", strings.Join(set, ", "), opts.SPEntityID, diffHint(first, opts.SPEntityID)),
+			"Set "+fixEntityID+" to exactly the SP's entity ID ("+opts.SPEntityID+").")
+		return
+	}
+}
+
+// checkTimes checks the validity window at opts.Now with opts.Skew either side. A time
+// that is present but unreadable fails the check: skipping it would pass a day-old
+// assertion whose NotOnOrAfter lacks its Z.
 func checkTimes(r *Report, opts *Options, conf *Confirmation) {
+	unreadable := func(what, s string) bool {
+		if s == "" {
+			return false
+		}
+		if _, ok := parseSAMLTime(s); ok {
+			return false
+		}
+		r.add(CodeTimeUnreadable, SeverityError,
+			fmt.Sprintf("The %s %q is not a UTC xs:dateTime ending in Z, as SAML requires, so the validity period cannot be checked.", what, s),
+			"Treat the assertion as not Entra's: Entra writes times such as 2026-11-23T17:00:00.000Z.")
+		return true
+	}
+	// Every xs:dateTime is checked, including those no check reads (the message's
+	// IssueInstant, AuthnInstant): a message an SP cannot even unmarshal is not valid.
+	bad := false
+	if r.IssueInstant == "" || (r.assertionRead && r.assertionIssued == "") {
+		r.add(CodeTimeUnreadable, SeverityError, "The message or its assertion has no IssueInstant, which SAML requires of every Response and Assertion.", "Treat the message as not Entra's.")
+		bad = true
+	}
+	bad = unreadable("IssueInstant", r.IssueInstant) || bad
+	bad = unreadable("Assertion IssueInstant", r.assertionIssued) || bad
+	bad = unreadable("AuthnInstant", r.AuthnInstant) || bad
+	bad = unreadable("Conditions NotBefore", r.NotBefore) || bad
+	bad = unreadable("Conditions NotOnOrAfter", r.NotOnOrAfter) || bad
+	if conf != nil {
+		bad = unreadable("SubjectConfirmationData NotOnOrAfter", conf.NotOnOrAfter) || bad
+	}
+	if bad {
+		return
+	}
 	if opts.Now.IsZero() {
+		r.add(CodeTimeNotChecked, SeverityWarning, "No current time was given, so the validity period was not checked.", "Pass --now, or let the tool use the clock.")
+		r.unverified(whyNoTime)
 		return
 	}
 	now, skew := opts.Now, opts.Skew

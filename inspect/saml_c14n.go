@@ -13,23 +13,56 @@ import (
 
 const nsXML = "http://www.w3.org/XML/1998/namespace"
 
-// nsBinding is one namespace binding in a chain, nearest first: in-scope bindings
-// while walking the tree, and bindings already rendered by output ancestors.
-type nsBinding struct {
-	prefix, uri string
-	next        *nsBinding
+// nsMap maps prefixes to namespace URIs with an undo log, so the bindings in scope at
+// each element are kept in one map as the walk enters and leaves elements: a lookup
+// costs the same however many prefixes an ancestor declares, which keeps
+// canonicalization linear in the size of the tree.
+type nsMap struct {
+	m    map[string]string
+	undo []nsUndo
 }
 
-func (b *nsBinding) lookup(prefix string) (string, bool) {
-	for ; b != nil; b = b.next {
-		if b.prefix == prefix {
-			return b.uri, true
-		}
+type nsUndo struct {
+	prefix, old string
+	had         bool
+}
+
+func (n *nsMap) reset() {
+	if n.m == nil || len(n.m) > 64 {
+		n.m = map[string]string{}
+	} else {
+		clear(n.m)
+	}
+	n.undo = n.undo[:0]
+}
+
+func (n *nsMap) lookup(prefix string) (string, bool) {
+	if uri, ok := n.m[prefix]; ok {
+		return uri, true
 	}
 	if prefix == "xml" {
 		return nsXML, true
 	}
 	return "", false
+}
+
+// set binds prefix to uri until restore(mark), mark being len(undo) before the set.
+func (n *nsMap) set(prefix, uri string) {
+	old, had := n.m[prefix]
+	n.undo = append(n.undo, nsUndo{prefix, old, had})
+	n.m[prefix] = uri
+}
+
+func (n *nsMap) restore(mark int) {
+	for i := len(n.undo) - 1; i >= mark; i-- {
+		u := n.undo[i]
+		if u.had {
+			n.m[u.prefix] = u.old
+		} else {
+			delete(n.m, u.prefix)
+		}
+	}
+	n.undo = n.undo[:mark]
 }
 
 // excC14N returns the Exclusive XML Canonicalization 1.0 form, without comments
@@ -64,7 +97,8 @@ func writeExcC14N(w io.Writer, el, skip *etree.Element, inclusive string) error 
 			return // one huge text node; do not keep its buffer
 		}
 		c.buf.Reset()
-		c.out, c.skip, c.inclusive = nil, nil, c.inclusive[:0]
+		c.out, c.skip, c.inclusive, c.prefixes = nil, nil, c.inclusive[:0], c.prefixes[:0]
+		clear(c.inclusiveSet)
 		c14nWriters.Put(c)
 	}()
 	c.out = w
@@ -75,22 +109,29 @@ func writeExcC14N(w io.Writer, el, skip *etree.Element, inclusive string) error 
 }
 
 func (c *c14nWriter) run(el, skip *etree.Element, inclusive string) error {
-	var scope *nsBinding
+	c.scope.reset()
+	c.rendered.reset()
 	var ancestors []*etree.Element
 	for p := el.Parent(); p != nil; p = p.Parent() {
 		ancestors = append(ancestors, p)
 	}
 	for i := len(ancestors) - 1; i >= 0; i-- {
-		scope = declare(scope, ancestors[i])
+		c.declare(ancestors[i])
+	}
+	if c.inclusiveSet == nil {
+		c.inclusiveSet = map[string]bool{}
 	}
 	for _, p := range strings.Fields(inclusive) {
 		if p == "#default" {
 			p = ""
 		}
-		c.inclusive = append(c.inclusive, p)
+		if !c.inclusiveSet[p] {
+			c.inclusiveSet[p] = true
+			c.inclusive = append(c.inclusive, p)
+		}
 	}
 	c.skip = skip
-	return c.element(el, scope, nil)
+	return c.element(el, true)
 }
 
 // flush passes buffered output on when writing to out.
@@ -103,14 +144,14 @@ func (c *c14nWriter) flush() error {
 	return err
 }
 
-// declare returns scope extended with the namespace declarations on el.
-func declare(scope *nsBinding, el *etree.Element) *nsBinding {
+// declare adds the namespace declarations on el to the scope.
+func (c *c14nWriter) declare(el *etree.Element) {
 	for _, a := range el.Attr {
 		if p, ok := nsDecl(a); ok {
-			scope = &nsBinding{prefix: p, uri: a.Value, next: scope}
+			c.scope.set(p, a.Value)
+			c.work++
 		}
 	}
-	return scope
 }
 
 type c14nWriter struct {
@@ -118,58 +159,86 @@ type c14nWriter struct {
 	out       io.Writer // nil: the whole form stays in buf
 	skip      *etree.Element
 	inclusive []string
+	// inclusiveSet holds the InclusiveNamespaces prefixes, for their lookup by name.
+	inclusiveSet map[string]bool
+	// scope holds the bindings in scope; rendered, those the output ancestors rendered.
+	scope, rendered nsMap
+	prefixes        []string // scratch for one element's namespace nodes
+	// work counts lookups and attributes handled: tests hold it linear in the input.
+	work int
 }
+
+// nsBinding is one namespace declaration to render.
+type nsBinding struct{ prefix, uri string }
 
 type c14nAttr struct {
 	uri, space, local, value string
 }
 
-func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) error {
-	scope = declare(scope, el)
+// element writes el and its subtree. apex is the element canonicalization starts at,
+// where every InclusiveNamespaces prefix in scope is rendered; below it, such a prefix
+// needs rendering again only where an element redeclares it, because the apex's
+// descendants are all output and so inherit what it rendered.
+func (c *c14nWriter) element(el *etree.Element, apex bool) error {
+	scopeMark, renderedMark := len(c.scope.undo), len(c.rendered.undo)
+	defer func() {
+		c.scope.restore(scopeMark)
+		c.rendered.restore(renderedMark)
+	}()
+	c.declare(el)
 
 	// Namespace nodes to render: those visibly utilized by the element or its
 	// attributes, and those named in the InclusiveNamespaces list, unless an output
 	// ancestor already rendered the same binding.
 	// Fixed buffers keep the usual element (a few attributes and prefixes) off the heap.
-	var prefixBuf [8]string
 	var attrBuf [8]c14nAttr
 	var declBuf [4]nsBinding
-	prefixes := addUnique(prefixBuf[:0], el.Space)
+	prefixes := append(c.prefixes[:0], el.Space)
 	attrs := attrBuf[:0]
 	for _, a := range el.Attr {
-		if _, isDecl := nsDecl(a); isDecl {
+		c.work++
+		if p, isDecl := nsDecl(a); isDecl {
+			if !apex && c.inclusiveSet[p] {
+				prefixes = append(prefixes, p)
+			}
 			continue
 		}
 		uri := ""
 		if a.Space != "" {
 			var ok bool
-			if uri, ok = scope.lookup(a.Space); !ok {
+			if uri, ok = c.scope.lookup(a.Space); !ok {
 				return fmt.Errorf("the attribute %s:%s uses an undeclared prefix", a.Space, a.Key)
 			}
-			prefixes = addUnique(prefixes, a.Space)
+			prefixes = append(prefixes, a.Space)
 		}
 		attrs = append(attrs, c14nAttr{uri: uri, space: a.Space, local: a.Key, value: a.Value})
 	}
-	for _, p := range c.inclusive {
-		if _, ok := scope.lookup(p); ok {
-			prefixes = addUnique(prefixes, p)
+	if apex {
+		for _, p := range c.inclusive {
+			c.work++
+			if _, ok := c.scope.lookup(p); ok {
+				prefixes = append(prefixes, p)
+			}
 		}
 	}
 	slices.Sort(prefixes) // "" (the default namespace) sorts first, as c14n requires
+	prefixes = slices.Compact(prefixes)
+	c.prefixes = prefixes
 	decls := declBuf[:0]
 	for _, p := range prefixes {
+		c.work++
 		if p == "xml" {
 			continue
 		}
-		uri, ok := scope.lookup(p)
+		uri, ok := c.scope.lookup(p)
 		if !ok && p != "" {
 			return fmt.Errorf("the element <%s:%s> uses an undeclared prefix", el.Space, el.Tag)
 		}
-		if done, _ := rendered.lookup(p); done == uri {
+		if done, _ := c.rendered.lookup(p); done == uri {
 			continue // also covers an unset default namespace never rendered
 		}
 		decls = append(decls, nsBinding{prefix: p, uri: uri})
-		rendered = &nsBinding{prefix: p, uri: uri, next: rendered}
+		c.rendered.set(p, uri)
 	}
 	slices.SortFunc(attrs, func(a, b c14nAttr) int {
 		if c := strings.Compare(a.uri, b.uri); c != 0 {
@@ -206,7 +275,7 @@ func (c *c14nWriter) element(el *etree.Element, scope, rendered *nsBinding) erro
 			if t == c.skip {
 				continue
 			}
-			if err := c.element(t, scope, rendered); err != nil {
+			if err := c.element(t, false); err != nil {
 				return err
 			}
 			if c.buf.Len() >= c14nFlushAt {

@@ -93,6 +93,8 @@ type respSpec struct {
 	// dsPrefix signs with a prefixed ds:Signature (goxmldsig's and crewjam's habit)
 	// instead of Entra's unprefixed Signature in the default namespace.
 	dsPrefix bool
+	// edit rewrites the XML before it is signed, for shapes the spec has no field for.
+	edit func(string) string
 }
 
 func defaultAttrs() [][2]string {
@@ -181,8 +183,12 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 	if s.signer.key == nil {
 		s.signer = idpKey
 	}
+	doc := responseXML(s)
+	if s.edit != nil {
+		doc = s.edit(doc)
+	}
 	d := etree.NewDocument()
-	if err := d.ReadFromString(responseXML(s)); err != nil {
+	if err := d.ReadFromString(doc); err != nil {
 		t.Fatal(err)
 	}
 	root := d.Root()

@@ -131,6 +131,7 @@ func inspectLogout(r *Report, root *etree.Element, opts *Options, trust *trustSe
 	src := inspectRequestSignature(r, root, opts, trust)
 	readHeader(r, src)
 	readStatus(r, src)
+	r.fromSP = opts.SPEntityID != "" && r.Issuer == opts.SPEntityID
 	if r.Kind == KindSAMLLogoutRequest {
 		nid := child(src, nsAssertion, "NameID")
 		r.Request = &RequestInfo{NameID: text(nid), SessionIndex: trimmedText(child(src, nsProtocol, "SessionIndex"))}
@@ -225,7 +226,10 @@ func certUse(c CertInfo) string {
 // built from the query's values exactly as they were URL-encoded in rawQuery, in that
 // order, RelayState only when present. It sets r.Signature (signed: ["query"]) and adds
 // findings (signature-invalid, weak-algorithm for rsa-sha1, cert-untrusted…).
-func checkRedirectSignature(r *Report, rawQuery string, opts *Options) {
+// msgParam is the parameter the shown message was read from; ambiguousSAMLParams has
+// made sure it appears once, written plainly, so its raw value here is the same
+// occurrence the message was decoded from.
+func checkRedirectSignature(r *Report, msgParam, rawQuery string, opts *Options) {
 	if opts == nil {
 		opts = &Options{}
 	}
@@ -239,10 +243,6 @@ func checkRedirectSignature(r *Report, rawQuery string, opts *Options) {
 			return
 		}
 		raw[k] = v
-	}
-	msgParam := "SAMLRequest"
-	if _, ok := raw[msgParam]; !ok {
-		msgParam = "SAMLResponse"
 	}
 	sigRaw, hasSig := raw["Signature"]
 	if !hasSig {

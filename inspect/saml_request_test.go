@@ -155,7 +155,7 @@ func TestCheckRedirectSignature(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Report{Kind: KindSAMLAuthnRequest}
-			checkRedirectSignature(r, tt.query, tt.opts)
+			checkRedirectSignature(r, "SAMLRequest", tt.query, tt.opts)
 			r.finish()
 			if r.Signature == nil || r.Signature.Status != tt.wantStatus {
 				t.Fatalf("checkRedirectSignature(%.60q) Signature = %+v, findings %v; want %s", tt.query, r.Signature, codes(r), tt.wantStatus)

@@ -278,6 +278,16 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		sc.err = fmt.Sprintf("SignedInfo is canonicalized with %q; only exclusive c14n without comments (%s) is accepted, as SAML and Entra use", alg, algExcC14N)
 		return sc
 	}
+	// SignedInfo is canonicalized before anything authenticates it: bound its shape
+	// first, so the work an unknown sender can cause stays small.
+	if n := countElements(signedInfo, maxSignedInfoElements+1); n > maxSignedInfoElements {
+		sc.err = fmt.Sprintf("SignedInfo holds more than %d elements; a SAML signature's has about ten", maxSignedInfoElements)
+		return sc
+	}
+	if why := checkPrefixList(c14n); why != "" {
+		sc.err = "SignedInfo's " + why
+		return sc
+	}
 	siBytes, err := excC14N(signedInfo, nil, inclusivePrefixes(c14n))
 	if err != nil {
 		sc.err = "SignedInfo cannot be canonicalized: " + err.Error()
@@ -335,6 +345,10 @@ func verifyEnveloped(el *etree.Element, what string, trust *trustSet) *sigCheck 
 		return sc
 	}
 
+	if why := checkPrefixList(transforms[1]); why != "" {
+		sc.err = "the Reference's " + why
+		return sc
+	}
 	h := dm.hash.New()
 	if err := writeExcC14N(h, el, sig, inclusivePrefixes(transforms[1])); err != nil {
 		sc.err = fmt.Sprintf("the %s cannot be canonicalized: %v", what, err)
@@ -367,6 +381,40 @@ func exactlyOnce(el *etree.Element, tags ...string) string {
 		if seen[i] != 1 {
 			return fmt.Sprintf("has %d <%s> elements, not one", seen[i], t)
 		}
+	}
+	return ""
+}
+
+// Bounds on what is canonicalized before a signature is authenticated. Entra's
+// SignedInfo has 8 elements and no InclusiveNamespaces; other IdPs list a prefix or two
+// (xs, xsi). Canonicalization is linear in the tree, so these bound the constant.
+const (
+	maxSignedInfoElements = 32
+	maxInclusivePrefixes  = 16
+)
+
+// countElements counts el and its descendants, stopping once the count passes limit.
+func countElements(el *etree.Element, limit int) int {
+	n := 1
+	for _, t := range el.Child {
+		if n > limit {
+			break
+		}
+		if c, ok := t.(*etree.Element); ok {
+			n += countElements(c, limit-n)
+		}
+	}
+	return n
+}
+
+// checkPrefixList says what is wrong with a c14n method's InclusiveNamespaces, or "".
+func checkPrefixList(method *etree.Element) string {
+	ins := children(method, nsExcC14N, "InclusiveNamespaces")
+	if len(ins) > 1 {
+		return "c14n method lists InclusiveNamespaces twice"
+	}
+	if n := len(strings.Fields(inclusivePrefixes(method))); n > maxInclusivePrefixes {
+		return fmt.Sprintf("InclusiveNamespaces PrefixList names %d prefixes, more than the %d allowed (signers list one or two)", n, maxInclusivePrefixes)
 	}
 	return ""
 }

@@ -39,12 +39,39 @@ func (e *xmlSafetyError) Error() string { return e.msg }
 // document. The tokens come from xmlTokenizer, which yields what encoding/xml would,
 // or refuses.
 func parseXML(doc []byte) (*etree.Document, error) {
-	return buildTree(newXMLTokenizer(doc))
+	d, _, err := buildTreeCounted(newXMLTokenizer(doc))
+	return d, err
 }
 
+// Bounds on attributes, namespace declarations included. Entra's elements carry at
+// most 8 and all the open elements together fewer than 30; metadata is no different.
+// Resolving a prefix (etree's NamespaceURI) reads the attributes of every open element,
+// so the second bound keeps each resolution cheap however large the document.
+const (
+	maxElementAttrs = 64
+	maxOpenAttrs    = 128
+)
+
 func buildTree(src tokenSource) (*etree.Document, error) {
+	d, _, err := buildTreeCounted(src)
+	return d, err
+}
+
+// buildTreeCounted builds the tree and counts its work: a unit per token, per attribute
+// comparison (the duplicate check and etree's CreateAttr each compare an attribute with
+// those before it), and per attribute in scope at each element (what resolving its
+// prefix later reads). Tests hold the count linear in the size of the document.
+func buildTreeCounted(src tokenSource) (*etree.Document, int, error) {
+	work := 0
+	d, err := buildTreeWork(src, &work)
+	return d, work, err
+}
+
+func buildTreeWork(src tokenSource, work *int) (*etree.Document, error) {
 	d := etree.NewDocument()
-	var stack []string // raw names of the open elements
+	var stack []string  // raw names of the open elements
+	var openAttrs []int // attributes on each open element
+	inScope := 0        // their sum
 	cur := &d.Element
 	roots := 0
 	rt := roundTripper{cache: roundTripOK}
@@ -60,6 +87,7 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 		if err != nil {
 			return nil, &xmlSafetyError{CodeInputMalformed, "The XML is not well-formed: " + strings.TrimPrefix(err.Error(), "xml: ") + "."}
 		}
+		*work++
 		switch t.kind {
 		case tokStart:
 			if len(stack) == 0 {
@@ -75,6 +103,17 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 			if !qname(t.name) {
 				return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The element name <%s> is not a valid namespaced XML name.", t.raw)}
 			}
+			if len(t.attrs) > maxElementAttrs {
+				return nil, &xmlSafetyError{CodeXMLTooManyAttrs, fmt.Sprintf("The element <%s> carries %d attributes, more than the %d allowed (Entra's carry at most 8); refused as a resource-exhaustion attempt.", t.raw, len(t.attrs), maxElementAttrs)}
+			}
+			*work += inScope + len(t.attrs)*len(t.attrs)
+			inScope += len(t.attrs)
+			openAttrs = append(openAttrs, len(t.attrs))
+			if inScope > maxOpenAttrs {
+				return nil, &xmlSafetyError{CodeXMLTooManyAttrs, fmt.Sprintf("The element <%s> and the elements around it carry more than %d attributes and namespace declarations together (Entra's fewer than 30); refused as a resource-exhaustion attempt.", t.raw, maxOpenAttrs)}
+			}
+			// Pairwise, as etree's CreateAttr below also is: at most maxElementAttrs²/2
+			// comparisons for an element that takes several hundred bytes to write.
 			for i, a := range t.attrs {
 				if !qname(a.Name) {
 					return nil, &xmlSafetyError{CodeInputMalformed, fmt.Sprintf("The attribute name %q on <%s> is not a valid namespaced XML name; such names are read differently by different parsers, so the document is refused.", a.raw, t.raw)}
@@ -101,6 +140,8 @@ func buildTree(src tokenSource) (*etree.Document, error) {
 			}
 			// No round-trip check: the name equals the start tag's, already checked.
 			stack = stack[:len(stack)-1]
+			inScope -= openAttrs[len(openAttrs)-1]
+			openAttrs = openAttrs[:len(openAttrs)-1]
 			cur = cur.Parent()
 		case tokText:
 			if len(stack) == 0 {

@@ -26,7 +26,7 @@ const samlify = require('samlify');
 const validator = require('@authenio/samlify-node-xmllint');
 
 const repo = path.resolve(__dirname, '..');
-const keys = path.join(repo, 'harness', 'inspect', 'testdata', 'keys');
+const keys = path.join(repo, 'inspect', 'testdata', 'keys');
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';

@@ -15,7 +15,7 @@ const crypto = require('crypto');
 const samlify = require('samlify');
 
 const repo = path.resolve(__dirname, '..');
-const keys = path.join(repo, 'harness', 'inspect', 'testdata', 'keys');
+const keys = path.join(repo, 'inspect', 'testdata', 'keys');
 const tenant = '4f6c2d1e-8a3b-4c5d-9e7f-0a1b2c3d4e5f';
 const spEntity = 'https://vendor.example/saml';
 const acs = 'https://vendor.example/saml/acs';

@@ -2,7 +2,6 @@ package sp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -73,7 +71,7 @@ func listenLoopback(raw string, methods []string, check checkFunc, now func() ti
 	// Entra matches both while ignoring the port (RFC 8252 §7.3).
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if addrInUse(err) {
 			return nil, fmt.Errorf("port %d on 127.0.0.1 is already in use by another program; close it, or choose another port in the callback URL (port 0 takes any free one, and Entra ignores the port of http://127.0.0.1 redirect URIs)", port)
 		}
 		return nil, fmt.Errorf("listen on 127.0.0.1:%d for the callback: %w", port, err)

@@ -30,7 +30,7 @@ import (
 // Node process on 127.0.0.1 (interop/samlify-idp-server.js, interop/oauth2-mock-server.js).
 // `make interop` runs them with SSOWIZARD_INTEROP=1 after npm ci.
 
-var interopDir = filepath.Join("..", "..", "interop")
+var interopDir = filepath.Join("..", "interop")
 
 // interopWait bounds each step a Node process takes: generous, as the machine running
 // `make interop` may be busy compiling.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +43,9 @@ type OIDCConfig struct {
 	RedirectURI string
 	// Scopes asked for; empty means DefaultScopes.
 	Scopes []string
-	// UserInfo also calls the userinfo endpoint with the access token.
+	// UserInfo makes a failure of the userinfo endpoint a warning. The endpoint is
+	// read whenever the provider has one (as a client library does), and its claims
+	// join the ID token's with their source.
 	UserInfo bool
 	// GraphURL is the Graph base (https://graph.microsoft.com) used to resolve a
 	// groups overage with the access token; empty leaves an overage unresolved.
@@ -255,12 +258,8 @@ func (o *OIDC) finishLogin(ctx context.Context, res *Result, oc *oauth2.Config, 
 			"The ID token's nonce is not the one this login sent: the token answers another sign-in, or was replayed.",
 			"Start a new test login.")
 	}
-	if c.UserInfo && tok.AccessToken != "" {
-		if _, err := o.provider.UserInfo(hctx, oauth2.StaticTokenSource(tok)); err != nil {
-			addFinding(res.Report, CodeUserInfoFailed, inspect.SeverityWarning,
-				"The userinfo endpoint did not answer with the access token: "+err.Error()+".",
-				"Ask for the openid scope; userinfo needs a token for Microsoft Graph.")
-		}
+	if verified && tok.AccessToken != "" && o.provider.UserInfoEndpoint() != "" {
+		o.readUserInfo(hctx, res, tok, idt.Subject)
 	}
 	o.vendorFindings(hctx, res)
 	return verified
@@ -354,4 +353,71 @@ func memberObjects(ctx context.Context, c *http.Client, graph, oid, token string
 		return nil, fmt.Errorf("Graph's answer does not parse: %v", err)
 	}
 	return out.Value, nil
+}
+
+// ClaimSource is one claim of the signed-in user and where the SP read it.
+type ClaimSource struct {
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+	// From is "id_token", "userinfo", or "id_token+userinfo" when both carry it.
+	From string `json:"from"`
+}
+
+// readUserInfo calls the provider's userinfo endpoint with the access token, as a
+// client library does, and records each claim with its source. The answer counts only
+// for the ID token's subject (OpenID Connect Core 5.3.2). An e-mail found only there
+// replaces the ID token's email-missing warning: certified providers commonly put
+// e-mail in userinfo alone.
+func (o *OIDC) readUserInfo(ctx context.Context, res *Result, tok *oauth2.Token, sub string) {
+	severity := inspect.SeverityInfo
+	if o.cfg.UserInfo {
+		severity = inspect.SeverityWarning
+	}
+	ui, err := o.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		addFinding(res.Report, CodeUserInfoFailed, severity,
+			"The userinfo endpoint "+o.provider.UserInfoEndpoint()+" did not answer with the access token: "+err.Error()+"; only the ID token's claims are known.",
+			"Ask for the openid scope; Entra's userinfo needs a token for Microsoft Graph.")
+		return
+	}
+	var info map[string]any
+	if err := ui.Claims(&info); err != nil {
+		addFinding(res.Report, CodeUserInfoFailed, severity, "The userinfo answer is not a JSON object.", "")
+		return
+	}
+	if got, _ := info["sub"].(string); got != sub {
+		addFinding(res.Report, CodeUserInfoFailed, inspect.SeverityError,
+			fmt.Sprintf("The userinfo answer is for subject %q, not the ID token's %q: its claims are not the signed-in user's and were not used.", got, sub),
+			"The access token belongs to another sign-in; start a new test login.")
+		return
+	}
+	idClaims := map[string]any{}
+	for _, c := range res.Report.Claims {
+		if len(c.Values) == 1 {
+			idClaims[c.Name] = c.Values[0]
+		} else if len(c.Values) > 1 {
+			idClaims[c.Name] = c.Values
+		}
+	}
+	var out []ClaimSource
+	for name, v := range idClaims {
+		from := "id_token"
+		if _, ok := info[name]; ok {
+			from = "id_token+userinfo"
+		}
+		out = append(out, ClaimSource{Name: name, Value: v, From: from})
+	}
+	for name, v := range info {
+		if _, ok := idClaims[name]; !ok {
+			out = append(out, ClaimSource{Name: name, Value: v, From: "userinfo"})
+		}
+	}
+	slices.SortFunc(out, func(a, b ClaimSource) int { return strings.Compare(a.Name, b.Name) })
+	res.Claims = out
+	if mail, _ := info["email"].(string); mail != "" && idClaims["email"] == nil {
+		removeFinding(res.Report, inspect.CodeEmailMissing)
+		addFinding(res.Report, CodeEmailFromUserInfo, inspect.SeverityInfo,
+			"The ID token has no email claim, but the userinfo endpoint gives it: "+mail+". A vendor that reads only the ID token sees no e-mail.",
+			"If the vendor reads the ID token alone, add the email optional claim in App registrations > your app > Token configuration.")
+	}
 }

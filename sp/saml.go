@@ -247,23 +247,7 @@ func (s *SAML) Login(ctx context.Context) (*Result, error) {
 		if head.InResponseTo != requestID {
 			return fmt.Errorf("the response answers request %q, not this login's %s: an unsolicited, replayed or misdirected response", head.InResponseTo, requestID)
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ids := []string{head.ID}
-		for _, a := range head.Assertion {
-			ids = append(ids, a.ID)
-		}
-		for _, id := range ids {
-			if id != "" && s.seen[id] {
-				return fmt.Errorf("the response or assertion %s was already accepted once: a replay", id)
-			}
-		}
-		for _, id := range ids {
-			if id != "" {
-				s.seen[id] = true
-			}
-		}
-		return nil
+		return s.once(&head)
 	}
 	lb, err := listenLoopback(s.acsOrDefault(), []string{http.MethodPost}, check, c.now)
 	if err != nil {
@@ -304,6 +288,98 @@ func (s *SAML) Login(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
+// once accepts a response's and its assertions' IDs the first time only.
+func (s *SAML) once(head *responseHead) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := []string{head.ID}
+	for _, a := range head.Assertion {
+		ids = append(ids, a.ID)
+	}
+	for _, id := range ids {
+		if id != "" && s.seen[id] {
+			return fmt.Errorf("the response or assertion %s was already accepted once: a replay", id)
+		}
+	}
+	for _, id := range ids {
+		if id != "" {
+			s.seen[id] = true
+		}
+	}
+	return nil
+}
+
+// LoginIdPInitiated performs an IdP-initiated test login, as My Apps or the portal's
+// Test button starts one: the browser opens launchURL (the app's User access URL) and
+// Entra posts an unsolicited Response to the registered ACS, which must therefore be
+// the configured ACS with its port. Only a response that answers no request is taken
+// (one with InResponseTo is someone else's), and the result says it was unsolicited:
+// nothing binds such a response to this browser, so an SP should accept it only when,
+// as here, it is asked to.
+func (s *SAML) LoginIdPInitiated(ctx context.Context, launchURL string) (*Result, error) {
+	if !s.busy.TryLock() {
+		return nil, errBusy
+	}
+	defer s.busy.Unlock()
+	c := &s.cfg
+	if u, err := url.Parse(c.ACS); c.ACS == "" || err != nil || u.Port() == "" || u.Port() == "0" {
+		return nil, errors.New("an IdP-initiated login needs the ACS with its port, exactly as registered: Entra posts to the reply URL itself")
+	}
+	var relay string
+	check := func(p url.Values) error {
+		if p.Get("SAMLResponse") == "" {
+			return errors.New("the post carries no SAMLResponse")
+		}
+		x, err := decodeB64(p.Get("SAMLResponse"))
+		if err != nil {
+			return errors.New("the SAMLResponse is not base64")
+		}
+		var head responseHead
+		if err := xml.Unmarshal(x, &head); err != nil || head.XMLName.Local != "Response" {
+			return errors.New("the SAMLResponse is not a SAML Response")
+		}
+		if head.InResponseTo != "" {
+			return fmt.Errorf("the response answers request %q, but this IdP-initiated login sent none", head.InResponseTo)
+		}
+		relay = p.Get("RelayState")
+		return s.once(&head)
+	}
+	lb, err := listenLoopback(c.ACS, []string{http.MethodPost}, check, c.now)
+	if err != nil {
+		return nil, err
+	}
+	defer lb.close()
+	acs, _ := url.Parse(lb.uri)
+	sp := s.sp(acs)
+	sp.AllowIDPInitiated = true
+	res := &Result{Protocol: ProtocolSAML, SignInURL: launchURL, RedirectURI: lb.uri, Unsolicited: true}
+	lb.start()
+	started := time.Now()
+	if err := c.open(launchURL); err != nil {
+		return nil, &OpenError{URL: launchURL, Err: err}
+	}
+	cb, err := lb.wait(ctx, c.timeout())
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			res.Report = noCallbackReport(inspect.KindSAMLResponse, c.timeout(), err)
+			res.finish(started, time.Time{}, time.Now(), false)
+			return res, nil
+		}
+		return nil, fmt.Errorf("login cancelled: %w", err)
+	}
+	cbAt := time.Now()
+	res.RelayState = relay
+	ok := s.finishLogin(res, sp, cb.params.Get("SAMLResponse"), acs)
+	msg := "The response was unsolicited (IdP-initiated, as from My Apps or the portal's Test button): it answers no request of this SP, so nothing ties it to this browser; it was accepted because this test asked for an IdP-initiated login."
+	if relay != "" {
+		msg += " RelayState: " + relay + "."
+	}
+	addFinding(res.Report, CodeUnsolicited, inspect.SeverityInfo, msg,
+		"An SP that accepts unsolicited responses must still check the signature, audience, recipient and times, and should send the user to a fixed page, never to a RelayState it does not know.")
+	res.finish(started, cbAt, time.Now(), ok)
+	return res, nil
+}
+
 func (s *SAML) acsOrDefault() string {
 	if s.cfg.ACS != "" {
 		return s.cfg.ACS
@@ -326,7 +402,11 @@ func (s *SAML) finishLogin(res *Result, sp *saml.ServiceProvider, b64 string, ac
 	}
 	failedStatus := res.Report.Status != nil && !strings.HasSuffix(res.Report.Status.Code, ":Success")
 	x, _ := decodeB64(b64)
-	_, err := sp.ParseXMLResponse(x, []string{res.RequestID}, *acs)
+	var possible []string
+	if res.RequestID != "" {
+		possible = []string{res.RequestID}
+	}
+	_, err := sp.ParseXMLResponse(x, possible, *acs)
 	if err != nil {
 		var ire *saml.InvalidResponseError
 		reason := err.Error()

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,10 @@ const (
 	CodeGroupsResolved = "groups-resolved"
 	// CodeUserInfoFailed: the userinfo endpoint did not answer.
 	CodeUserInfoFailed = "userinfo-failed"
+	// CodeUnsolicited: an IdP-initiated login's response, answering no request.
+	CodeUnsolicited = "unsolicited"
+	// CodeEmailFromUserInfo: the e-mail is in userinfo only, not in the ID token.
+	CodeEmailFromUserInfo = "email-from-userinfo"
 )
 
 // DefaultTimeout bounds the wait for the browser to come back.
@@ -142,8 +147,12 @@ type Result struct {
 	SignInURL string `json:"sign_in_url"`
 	// RedirectURI is the callback URL actually listened on (its port filled in).
 	RedirectURI string `json:"redirect_uri"`
-	// RequestID is the SAML AuthnRequest ID.
+	// RequestID is the SAML AuthnRequest ID; empty for an IdP-initiated login.
 	RequestID string `json:"request_id,omitempty"`
+	// Unsolicited is true for an IdP-initiated SAML login: the response answered no
+	// request. RelayState is what came with it (the app's configured relay state).
+	Unsolicited bool   `json:"unsolicited,omitempty"`
+	RelayState  string `json:"relay_state,omitempty"`
 	// Report is the inspector's report on what came back, with this package's findings
 	// added. Without any answer (timeout) it holds only the no-callback finding.
 	Report *inspect.Report `json:"report"`
@@ -152,6 +161,9 @@ type Result struct {
 	// Artifact is what came back, raw, held in memory: never store it as is; store
 	// Artifact.Redacted().
 	Artifact *Artifact `json:"-"`
+	// Claims are the user's claims with where each was read (ID token, userinfo), when
+	// the provider has a userinfo endpoint that answered.
+	Claims []ClaimSource `json:"claims,omitempty"`
 	// Groups are the user's group object IDs resolved through Graph after an overage.
 	Groups []string `json:"groups,omitempty"`
 }
@@ -257,3 +269,8 @@ func (e *OpenError) Error() string {
 }
 
 func (e *OpenError) Unwrap() error { return e.Err }
+
+// removeFinding drops the findings of one code, when a later check settles them.
+func removeFinding(rep *inspect.Report, code string) {
+	rep.Findings = slices.DeleteFunc(rep.Findings, func(f inspect.Finding) bool { return f.Code == code })
+}

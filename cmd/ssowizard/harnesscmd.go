@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -117,6 +118,7 @@ func runHarness(e *env, args []string) int {
 
 	// Start gets its own context: ending it would close the server at once, and a
 	// signal should let requests in flight finish (Shutdown below).
+	harness.TuneGCForServing()
 	srv, err := harness.Start(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ssowizard harness: %s.\n", describeStartError(err, f))
@@ -299,10 +301,9 @@ func printFacts(w io.Writer, srv *harness.Server) {
 	tw.Flush()
 
 	fmt.Fprintf(w, "\nClients must trust the CA certificate above, for example:\n")
-	fmt.Fprintf(w, "  curl --cacert %s %s\n", shellQuote(f.CACert), discovery)
-	fmt.Fprintf(w, "  ssowizard inspect --ca-cert %s --jwks %s TOKEN_FILE\n", shellQuote(f.CACert), keys)
-	fmt.Fprintf(w, "  NODE_EXTRA_CA_CERTS=%s node app.js      (Node.js)\n", shellQuote(f.CACert))
-	fmt.Fprintf(w, "  SSL_CERT_FILE=%s ./app                  (Go, OpenSSL: replaces the system CAs)\n", shellQuote(f.CACert))
+	for _, l := range trustHints(runtime.GOOS, f.CACert, discovery, keys) {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 
 	fmt.Fprintf(w, "\nUsers (sign in with these on the login page):\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -343,6 +344,34 @@ func printFacts(w io.Writer, srv *harness.Server) {
 	}
 	fmt.Fprintln(w)
 }
+
+// trustHints are commands that make clients trust the harness CA at ca, written for the
+// shell a person on goos types into: PowerShell on Windows, a POSIX shell elsewhere. On
+// Windows, browsers (Edge, Chrome) and Go programs trust the user's Root store, which
+// certutil -user adds to once the person confirms Windows's warning; OpenSSL's
+// SSL_CERT_FILE does not apply there.
+func trustHints(goos, ca, discovery, keys string) []string {
+	if goos == "windows" {
+		q := powerShellQuote(ca)
+		return []string{
+			"certutil -user -addstore Root " + q + "      (browsers, Go and other Windows programs; Windows asks to confirm)",
+			"curl.exe --cacert " + q + " " + discovery,
+			"ssowizard inspect --ca-cert " + q + " --jwks " + keys + " TOKEN_FILE",
+			"$env:NODE_EXTRA_CA_CERTS = " + q + "; node app.js      (Node.js)",
+		}
+	}
+	q := shellQuote(ca)
+	return []string{
+		"curl --cacert " + q + " " + discovery,
+		"ssowizard inspect --ca-cert " + q + " --jwks " + keys + " TOKEN_FILE",
+		"NODE_EXTRA_CA_CERTS=" + q + " node app.js      (Node.js)",
+		"SSL_CERT_FILE=" + q + " ./app                  (Go, OpenSSL: replaces the system CAs)",
+	}
+}
+
+// powerShellQuote quotes a path for pasting into PowerShell: a single-quoted string is
+// taken literally there, a quote inside it doubled.
+func powerShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // shellQuote quotes a path for pasting into a POSIX shell, when it needs it.
 func shellQuote(s string) string {

@@ -443,3 +443,17 @@ func TestHarnessProcessSIGTERM(t *testing.T) {
 		t.Fatalf("still running a minute after SIGTERM; stderr %q", p.stderr.String())
 	}
 }
+
+func TestTrustHintsWindows(t *testing.T) {
+	ca := `C:\Users\O'Brien\AppData\Roaming\ssowizard\harness\ca.pem`
+	got := strings.Join(trustHints("windows", ca, "https://127.0.0.1:1/t/v2.0/.well-known/openid-configuration", "https://127.0.0.1:1/t/discovery/v2.0/keys"), "\n")
+	q := `'C:\Users\O''Brien\AppData\Roaming\ssowizard\harness\ca.pem'`
+	for _, want := range []string{"certutil -user -addstore Root " + q, "curl.exe --cacert " + q, "$env:NODE_EXTRA_CA_CERTS = " + q} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trustHints(windows) = %q, want a line with %q", got, want)
+		}
+	}
+	if strings.Contains(got, "SSL_CERT_FILE") {
+		t.Errorf("trustHints(windows) = %q, which suggests SSL_CERT_FILE, ignored on Windows", got)
+	}
+}

@@ -19,7 +19,9 @@ JSON response, a HAR file or a SAML-tracer export. Reads standard input when FIL
 Without --cert, --metadata, --fingerprint or --jwks the signature is checked against the certificate
 the message carries and reported untrusted: that proves integrity, not who signed.
 
-Exit status: 0 no errors found, 1 errors found (the verdict says which), 2 usage error or unreadable input.`
+Exit status: 0 verified and as expected (warnings allowed); 1 errors found, or not verified (no trusted
+signature covers the message, or no time to check it at): the verdict says which; 2 usage error or
+unreadable input. Checks for which no expectation was given are listed as not checked.`
 
 type inspectFlags struct {
 	cert, metadata, fingerprint, jwks, caCert, spKey string

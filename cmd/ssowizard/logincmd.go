@@ -208,6 +208,8 @@ type loginJSON struct {
 	RequestID   string          `json:"request_id,omitempty"`
 	Timings     loginTimings    `json:"timings"`
 	Groups      []string        `json:"groups,omitempty"`
+	// ClaimSources says for each claim whether the ID token or userinfo carried it.
+	ClaimSources []sp.ClaimSource `json:"claim_sources,omitempty"`
 }
 
 type loginTimings struct {
@@ -228,7 +230,7 @@ func writeLoginJSON(e *env, res *sp.Result) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(loginJSON{Report: res.Report, Login: outcome(res), Protocol: res.Protocol, AADSTS: res.AADSTS,
-		RedirectURI: res.RedirectURI, RequestID: res.RequestID, Groups: res.Groups,
+		RedirectURI: res.RedirectURI, RequestID: res.RequestID, Groups: res.Groups, ClaimSources: res.Claims,
 		Timings: loginTimings{res.Callback.Milliseconds(), res.Verify.Milliseconds(), res.Total.Milliseconds()}})
 }
 
@@ -245,6 +247,12 @@ func writeLogin(e *env, res *sp.Result) {
 	fmt.Fprintln(e.stdout)
 	if a := res.AADSTS; a != nil {
 		fmt.Fprintf(e.stdout, "\nEntra answered %s\n  %s\n  fix: %s\n", a.Code, a.Meaning, a.Fix)
+	}
+	if len(res.Claims) > 0 {
+		fmt.Fprintf(e.stdout, "\nClaims as the app reads them (ID token and userinfo)\n")
+		for _, c := range res.Claims {
+			fmt.Fprintf(e.stdout, "  %-20s %-40v from %s\n", c.Name, c.Value, strings.ReplaceAll(c.From, "+", " and "))
+		}
 	}
 	fmt.Fprintln(e.stdout)
 	writeReport(e.stdout, res.Report, false)

@@ -184,8 +184,10 @@ func firstLine(s string) string {
 	return l
 }
 
-// The window's "Load example" must give a message the inspector accepts: fresh, well
-// formed, signed as Entra signs, with only the untrusted-certificate warning.
+// The window's "Load example" must give a message the inspector finds nothing wrong
+// with: fresh, well formed, signed as Entra signs, with only the untrusted-certificate
+// warning. Signed by a demo key nobody trusts, it is not verified, so the exit status
+// is 1: a verdict of OK means verified.
 func TestExampleResponseInspectsClean(t *testing.T) {
 	s := &exampleSigner{now: time.Now}
 	msg := s.response()
@@ -193,8 +195,8 @@ func TestExampleResponseInspectsClean(t *testing.T) {
 		t.Fatal("example response: nil (the demo key could not be made)")
 	}
 	code, out, errOut := runCmd(t, string(msg), "inspect", "--sp-entity-id", "https://vendor.example/saml", "--acs", "https://vendor.example/saml/acs", "-")
-	if code != exitOK {
-		t.Fatalf("inspect example: exit %d\n%s\n%s", code, out, errOut)
+	if code != exitWrong || !strings.HasPrefix(out, "UNVERIFIED") {
+		t.Fatalf("inspect example: exit %d, want %d and UNVERIFIED\n%s\n%s", code, exitWrong, out, errOut)
 	}
 	if !strings.Contains(out, "cert-untrusted") || strings.Contains(out, "ERROR") {
 		t.Errorf("inspect example: want only the untrusted-certificate warning, got\n%s", out)

@@ -12,7 +12,8 @@ import (
 // verdictLine is the first line a person reads: the verdict in one word, then the
 // report's headline and how the input was carried.
 func verdictLine(r *inspect.Report) string {
-	word := map[string]string{"ok": "OK", "warning": "WARNINGS", "error": "REJECTED"}[r.Verdict]
+	word := map[string]string{inspect.VerdictOK: "OK", inspect.VerdictWarning: "WARNINGS",
+		inspect.VerdictUnverified: "UNVERIFIED", inspect.VerdictError: "REJECTED"}[r.Verdict]
 	line := fmt.Sprintf("%-9s %s", word, r.Headline())
 	if in := r.Input; in != nil && r.Kind != inspect.KindHAR {
 		var via []string
@@ -71,6 +72,20 @@ func (p *printer) report(r *inspect.Report, withMessage bool, indent string) {
 			if f.Fix != "" {
 				p.line(indent, "  %-8s %-26s fix: %s", "", "", f.Fix)
 			}
+		}
+	}
+	if len(r.Unverified) > 0 {
+		p.line(indent, "")
+		p.line(indent, "Not verified")
+		for _, why := range r.Unverified {
+			p.line(indent, "  %s", why)
+		}
+	}
+	if len(r.NotChecked) > 0 {
+		p.line(indent, "")
+		p.line(indent, "Not checked (no expectation given)")
+		for _, what := range r.NotChecked {
+			p.line(indent, "  %s", what)
 		}
 	}
 	facts := [][2]string{

@@ -182,9 +182,9 @@ func TestResponseShape(t *testing.T) {
 	checks := []struct{ path, want string }{
 		{"./Response/Issuer", "https://sts.windows.net/" + tenant + "/"},
 		{"./Response/Assertion/Issuer", "https://sts.windows.net/" + tenant + "/"},
-		{"./Response/Assertion/Conditions/@NotBefore", "2026-11-23T09:00:00.000Z"},
-		{"./Response/Assertion/Conditions/@NotOnOrAfter", "2026-11-23T10:10:00.000Z"},
-		{"./Response/Assertion/Subject/SubjectConfirmation/SubjectConfirmationData/@NotOnOrAfter", "2026-11-23T09:05:00.000Z"},
+		{"./Response/Assertion/Conditions/@NotBefore", "2026-11-23T08:55:00.000Z"},
+		{"./Response/Assertion/Conditions/@NotOnOrAfter", "2026-11-23T10:00:00.000Z"},
+		{"./Response/Assertion/Subject/SubjectConfirmation/SubjectConfirmationData/@NotOnOrAfter", "2026-11-23T10:00:00.000Z"},
 		{"./Response/Assertion/Subject/SubjectConfirmation/SubjectConfirmationData/@Recipient", acs},
 		{"./Response/Assertion/Subject/SubjectConfirmation/SubjectConfirmationData/@InResponseTo", "_req1"},
 		{"./Response/Assertion/Subject/NameID/@Format", entrasaml.NameIDEmail},

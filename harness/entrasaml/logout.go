@@ -83,12 +83,20 @@ func BuildLogoutResponse(o LogoutResponseOptions) (xml []byte, id string, err er
 // AutoPostForm is the page Entra answers a sign-in with: a form that the browser
 // submits at once, POSTing the base64 SAMLResponse (and RelayState, when set) to the ACS.
 func AutoPostForm(acs, samlResponse, relayState string) []byte {
-	s := `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="` +
-		html.EscapeString(acs) + `"><input type="hidden" name="SAMLResponse" value="` + html.EscapeString(samlResponse) + `" />`
+	head, tail := AutoPostFormParts(acs, relayState)
+	return []byte(head + html.EscapeString(samlResponse) + tail)
+}
+
+// AutoPostFormParts is AutoPostForm around the SAMLResponse value, for a caller that
+// writes a base64 value (whose alphabet needs no HTML escaping) straight between them.
+func AutoPostFormParts(acs, relayState string) (head, tail string) {
+	head = `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="` +
+		html.EscapeString(acs) + `"><input type="hidden" name="SAMLResponse" value="`
+	tail = `" />`
 	if relayState != "" {
-		s += `<input type="hidden" name="RelayState" value="` + html.EscapeString(relayState) + `" />`
+		tail += `<input type="hidden" name="RelayState" value="` + html.EscapeString(relayState) + `" />`
 	}
-	s += `<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit" /></noscript></form>` +
+	tail += `<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit" /></noscript></form>` +
 		`<script language="javascript">window.setTimeout(function() {document.forms[0].submit();}, 0);</script></body></html>`
-	return []byte(s)
+	return head, tail
 }

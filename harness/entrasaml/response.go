@@ -10,12 +10,12 @@ import (
 	"github.com/beevik/etree"
 )
 
-// Entra's fixed lifetimes: the assertion's Conditions are valid 70 minutes from the
-// issue instant (with no backdating, so an SP clock that runs behind rejects it), and
-// the bearer confirmation only 5.
+// Entra's fixed validity, as real responses show it: the Conditions start 5 minutes
+// before the issue instant (so an SP clock a little behind still accepts them) and end
+// 60 minutes after it, and the bearer confirmation ends with them.
 const (
-	ConditionsLifetime   = 70 * time.Minute
-	ConfirmationLifetime = 5 * time.Minute
+	NotBeforeBackdate  = 5 * time.Minute
+	ConditionsLifetime = 60 * time.Minute
 )
 
 // User is the signed-in user as Entra describes them in claims.
@@ -86,8 +86,14 @@ type ResponseOptions struct {
 	// Status, when set, makes an error Response: that status and no assertion.
 	Status *Status
 
-	Now  time.Time
-	Rand io.Reader
+	Now time.Time
+	// AuthnContext is the AuthnStatement's class reference; default password. After
+	// multi-factor sign-in Entra sends AuthnMethodMFA.
+	AuthnContext string
+	// AuthnInstant is when the user signed in, which a persistent session puts long
+	// before Now; zero means Now.
+	AuthnInstant time.Time
+	Rand         io.Reader
 }
 
 // Response is a built SAML Response.
@@ -216,13 +222,13 @@ func buildAssertion(o ResponseOptions, now time.Time, rnd io.Reader) (*etree.Ele
 	if o.InResponseTo != "" {
 		scd.CreateAttr("InResponseTo", o.InResponseTo)
 	}
-	scd.CreateAttr("NotOnOrAfter", instant(now.Add(ConfirmationLifetime)))
+	scd.CreateAttr("NotOnOrAfter", instant(now.Add(ConditionsLifetime)))
 	if o.ACS != "" {
 		scd.CreateAttr("Recipient", o.ACS)
 	}
 
 	cond := a.CreateElement("Conditions")
-	cond.CreateAttr("NotBefore", instant(now))
+	cond.CreateAttr("NotBefore", instant(now.Add(-NotBeforeBackdate)))
 	cond.CreateAttr("NotOnOrAfter", instant(now.Add(ConditionsLifetime)))
 	if o.Audience != "" {
 		cond.CreateElement("AudienceRestriction").CreateElement("Audience").SetText(o.Audience)
@@ -241,9 +247,17 @@ func buildAssertion(o ResponseOptions, now time.Time, rnd io.Reader) (*etree.Ele
 	}
 
 	authn := a.CreateElement("AuthnStatement")
-	authn.CreateAttr("AuthnInstant", instant(now))
+	authnAt := now
+	if !o.AuthnInstant.IsZero() {
+		authnAt = o.AuthnInstant.UTC()
+	}
+	authn.CreateAttr("AuthnInstant", instant(authnAt))
 	authn.CreateAttr("SessionIndex", id)
-	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(AuthnContextPassword)
+	ctxRef := o.AuthnContext
+	if ctxRef == "" {
+		ctxRef = AuthnContextPassword
+	}
+	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(ctxRef)
 	return a, nil
 }
 

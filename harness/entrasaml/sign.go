@@ -33,6 +33,11 @@ func (a Algorithm) orDefault() Algorithm {
 // signature using exclusive c14n, and places the Signature right after el's Issuer,
 // where the SAML schema requires it. Entra writes the Signature in the default
 // namespace, so the signature carries no prefix.
+//
+// The digest is taken over a copy: goxmldsig canonicalizes the element it is given in
+// place, which drops namespace declarations used only inside attribute values (the
+// fed: of the metadata's xsi:type) from the document that is sent. Exclusive c14n reads
+// no ancestor, so the copy's canonical form is the element's.
 func signElement(el *etree.Element, kp *KeyPair, alg Algorithm) error {
 	if kp == nil || kp.Key == nil || kp.Cert == nil {
 		return fmt.Errorf("sign %s: no signing key", el.Tag)
@@ -47,7 +52,7 @@ func signElement(el *etree.Element, kp *KeyPair, alg Algorithm) error {
 	if err := ctx.SetSignatureMethod(string(alg.orDefault())); err != nil {
 		return fmt.Errorf("sign %s: %w", el.Tag, err)
 	}
-	sig, err := ctx.ConstructSignature(el, true)
+	sig, err := ctx.ConstructSignature(el.Copy(), true)
 	if err != nil {
 		return fmt.Errorf("sign %s: %w", el.Tag, err)
 	}

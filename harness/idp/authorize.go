@@ -40,7 +40,8 @@ type authRequest struct {
 	consented    bool   // the user accepted the consent page
 	userID       string // set once the user has signed in, for the consent step
 	device       *deviceFlow
-	finish       func(w http.ResponseWriter, r *http.Request, u *tenant.User)
+	finish       func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time)
+	authTime     time.Time // when the user signed in: the session's start, not this request
 	expires      time.Time
 }
 
@@ -93,7 +94,7 @@ func (p *IdP) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	case rt != "code":
 		p.redirectError(w, r, req, &aadError{http.StatusBadRequest, "unsupported_response_type", 700054,
-			"response_type '" + rt + "' is not enabled for the application. The harness supports the authorization code flow only: send response_type=code."})
+			"response_type '" + rt + "' is not enabled for the application."})
 		return
 	}
 	req.scope = q.Get("scope")
@@ -137,12 +138,12 @@ func (p *IdP) authorize(w http.ResponseWriter, r *http.Request) {
 			p.redirectError(w, r, req, errLoginRequired())
 			return
 		}
-		p.complete(w, r, req, sess.userID)
+		p.completeSession(w, r, req, sess)
 		return
 	}
 	if sess != nil && req.prompt == "" || sess != nil && req.prompt == "consent" {
 		if req.loginHint == "" || p.sameUser(sess, req.loginHint) {
-			p.complete(w, r, req, sess.userID)
+			p.completeSession(w, r, req, sess)
 			return
 		}
 	}
@@ -166,8 +167,8 @@ func (p *IdP) clientAndRedirect(r *http.Request, clientID, redirectURI string, h
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !validAppID(clientID) {
+			return nil, errInvalidAppID(clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -199,6 +200,13 @@ func (p *IdP) sameUser(s *session, hint string) bool {
 	return ok && u.ID == s.userID
 }
 
+// completeSession completes the request for the browser's signed-in user (SSO), who
+// signed in when the session began.
+func (p *IdP) completeSession(w http.ResponseWriter, r *http.Request, req *authRequest, sess *session) {
+	req.authTime = sess.authTime
+	p.complete(w, r, req, sess.userID)
+}
+
 // sessionOf returns the browser's live session, if it has one.
 func (p *IdP) sessionOf(r *http.Request) *session {
 	c, err := r.Cookie(sessionCookie)
@@ -222,6 +230,9 @@ func (p *IdP) sessionOf(r *http.Request) *session {
 // authentication (assignment, consent), then the code (or the device approval, or the
 // admin consent) delivered to the application.
 func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest, userID string) {
+	if req.authTime.IsZero() {
+		req.authTime = p.now()
+	}
 	u, ok := p.store.UserByID(userID)
 	if !ok {
 		p.errorPage(w, r, errInvalidRequest(50034, "The user account does not exist in the "+p.directoryName()+" directory."))
@@ -236,7 +247,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		return
 	case kindExternal:
 		p.log.Info("signed in", "client_id", req.clientID, "user", u.ID, "delivery", "protocol")
-		req.finish(w, r, &u)
+		req.finish(w, r, &u, req.authTime)
 		return
 	}
 	check, err := p.store.CheckAccess(req.clientID, u.ID)
@@ -245,7 +256,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		return
 	}
 	if !check.Access.Allowed() {
-		p.redirectError(w, r, req, errNotAssigned(&req.app, u.UPN))
+		p.redirectError(w, r, req, errNotAssigned(&req.app))
 		return
 	}
 	app, _ := p.store.AppByID(req.clientID) // consent may have been granted meanwhile
@@ -267,7 +278,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, req *authRequest,
 		nonce:       req.nonce,
 		challenge:   req.challenge,
 		method:      req.method,
-		authTime:    now,
+		authTime:    req.authTime,
 		expires:     now.Add(codeLifetime),
 		family:      randomID(16),
 	}

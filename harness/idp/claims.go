@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -79,8 +80,9 @@ func asSeen(u *tenant.User, f faults) *tenant.User {
 	return &g
 }
 
-// idToken builds the v2.0 ID token for the user and app.
-func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) (string, error) {
+// idToken builds the ID token for the user and app: v2.0, or for the v1 endpoints v1.0
+// (the sts.windows.net issuer, upn, unique_name and amr, names always present).
+func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time, v1 bool) (string, error) {
 	tid := p.store.TenantID()
 	f := p.faultsFor(app.AppID)
 	u = asSeen(u, f)
@@ -113,6 +115,17 @@ func (p *IdP) idToken(app *tenant.App, u *tenant.User, g *grant, now time.Time) 
 		c["idp"] = idp
 	}
 	p.groupClaims(c, app.AppID, u, f)
+	if v1 {
+		c["iss"], c["ver"] = V1Issuer(tid), "1.0"
+		c["amr"] = []string{"pwd"}
+		c["name"], c["oid"] = u.DisplayName, u.ID
+		c["family_name"], c["given_name"] = u.Surname, u.GivenName
+		c["unique_name"] = preferredUsername(u)
+		if u.IdentityProvider() == "" {
+			c["upn"] = u.UPN
+		}
+		delete(c, "preferred_username")
+	}
 	return p.signJWT(c, false)
 }
 
@@ -161,7 +174,7 @@ func (p *IdP) accessToken(client *tenant.App, u *tenant.User, s *scopeSet, appid
 	if !s.graph && s.resourceApp == client.AppID {
 		p.groupClaims(c, client.AppID, u, f)
 	}
-	tok, err := p.signJWT(c, true)
+	tok, err := p.signAccessToken(c, s.graph)
 	return tok, exp, err
 }
 
@@ -194,7 +207,7 @@ func (p *IdP) appToken(client *tenant.App, s *scopeSet, now time.Time) (string, 
 	if s.graph && len(client.GraphPermissions) > 0 {
 		c["roles"] = slices.Clone(client.GraphPermissions)
 	}
-	tok, err := p.signJWT(c, true)
+	tok, err := p.signAccessToken(c, s.graph)
 	return tok, exp, err
 }
 
@@ -202,4 +215,21 @@ func (p *IdP) appToken(client *tenant.App, s *scopeSet, now time.Time) (string, 
 func clientInfo(oid, tid string) string {
 	b, _ := json.Marshal(map[string]string{"uid": oid, "utid": tid})
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signAccessToken signs an access token as Entra signs it for its audience. A token for
+// Microsoft Graph carries a nonce header, and the signature covers the header with the
+// nonce replaced by its SHA-256 (base64url): only Graph, which knows to hash it back,
+// can verify it. An API that wrongly validates Graph tokens fails here as on Entra.
+func (p *IdP) signAccessToken(c claims, graph bool) (string, error) {
+	if !graph {
+		return p.signJWT(c, true)
+	}
+	return p.signJWTHeader(c, true, randomID(32))
+}
+
+// hashNonce is what the signature of a Graph token covers in place of its nonce.
+func hashNonce(nonce string) string {
+	sum := sha256.Sum256([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

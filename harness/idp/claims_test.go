@@ -143,6 +143,15 @@ func TestUserinfoAndVerifyAccessToken(t *testing.T) {
 	if p := get(""); p.status != http.StatusUnauthorized {
 		t.Errorf("userinfo without a token = %d", p.status)
 	}
+	// Graph's userinfo gives names for profile and the e-mail for email only.
+	bare := tokensFor(t, srv, "alice@contoso.example", "Demo.Alice.2026", "openid")
+	info = nil
+	if err := json.Unmarshal([]byte(get(bare["access_token"].(string)).body), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info["sub"] == nil || info["email"] != nil || info["name"] != nil {
+		t.Errorf("userinfo for openid alone = %v, want sub only", info)
+	}
 	at := tok["access_token"].(string)
 	tampered := at[:len(at)-4] + "AAAA"
 	if p := get(tampered); p.status != http.StatusUnauthorized || !strings.Contains(p.body, "signature") {

@@ -23,7 +23,7 @@ func (p *IdP) adminConsent(w http.ResponseWriter, r *http.Request) {
 		req.scope = GraphResource + "/.default"
 	}
 	if sess := p.sessionOf(r); sess != nil && q.Get("prompt") != "login" {
-		p.complete(w, r, req, sess.userID)
+		p.completeSession(w, r, req, sess)
 		return
 	}
 	p.showLogin(w, r, req, "", http.StatusOK)

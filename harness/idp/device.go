@@ -208,7 +208,7 @@ func (p *IdP) deviceLoginSubmit(w http.ResponseWriter, r *http.Request) {
 // completeDevice approves the device flow for the signed-in user.
 func (p *IdP) completeDevice(w http.ResponseWriter, r *http.Request, req *authRequest, userID, upn string) {
 	if check, err := p.store.CheckAccess(req.clientID, userID); err != nil || !check.Access.Allowed() {
-		p.errorPage(w, r, errNotAssigned(&req.app, upn))
+		p.errorPage(w, r, errNotAssigned(&req.app))
 		return
 	}
 	now := p.now()

@@ -31,35 +31,80 @@ func isAlias(seg string) bool {
 	return s == "common" || s == "organizations"
 }
 
+// discoveryDoc is Entra's v2.0 OpenID configuration, field for field and in its order,
+// as captured from login.microsoftonline.com (testdata/entra/discovery-v2.json). It
+// advertises no PKCE methods, grant types or iss response parameter: Entra does not,
+// and clients read their absence.
 type discoveryDoc struct {
-	TokenEndpoint                    string   `json:"token_endpoint"`
-	TokenEndpointAuthMethods         []string `json:"token_endpoint_auth_methods_supported"`
-	JWKSURI                          string   `json:"jwks_uri"`
-	ResponseModes                    []string `json:"response_modes_supported"`
-	SubjectTypes                     []string `json:"subject_types_supported"`
-	IDTokenSigningAlgs               []string `json:"id_token_signing_alg_values_supported"`
-	ResponseTypes                    []string `json:"response_types_supported"`
-	Scopes                           []string `json:"scopes_supported"`
-	Issuer                           string   `json:"issuer"`
-	RequestURIParameterSupported     bool     `json:"request_uri_parameter_supported"`
-	UserinfoEndpoint                 string   `json:"userinfo_endpoint"`
-	AuthorizationEndpoint            string   `json:"authorization_endpoint"`
-	DeviceAuthorizationEndpoint      string   `json:"device_authorization_endpoint"`
-	HTTPLogoutSupported              bool     `json:"http_logout_supported"`
-	FrontchannelLogoutSupported      bool     `json:"frontchannel_logout_supported"`
-	EndSessionEndpoint               string   `json:"end_session_endpoint"`
-	ClaimsSupported                  []string `json:"claims_supported"`
-	CodeChallengeMethods             []string `json:"code_challenge_methods_supported"`
-	TenantRegionScope                *string  `json:"tenant_region_scope"`
-	CloudInstanceName                string   `json:"cloud_instance_name"`
-	CloudGraphHostName               string   `json:"cloud_graph_host_name"`
-	MSGraphHost                      string   `json:"msgraph_host"`
-	RBACURL                          string   `json:"rbac_url"`
-	GrantTypesSupported              []string `json:"grant_types_supported"`
-	AuthorizationResponseIssParamSup bool     `json:"authorization_response_iss_parameter_supported"`
+	TokenEndpoint                string   `json:"token_endpoint"`
+	TokenEndpointAuthMethods     []string `json:"token_endpoint_auth_methods_supported"`
+	JWKSURI                      string   `json:"jwks_uri"`
+	ResponseModes                []string `json:"response_modes_supported"`
+	SubjectTypes                 []string `json:"subject_types_supported"`
+	IDTokenSigningAlgs           []string `json:"id_token_signing_alg_values_supported"`
+	ResponseTypes                []string `json:"response_types_supported"`
+	Scopes                       []string `json:"scopes_supported"`
+	Issuer                       string   `json:"issuer"`
+	RequestURIParameterSupported bool     `json:"request_uri_parameter_supported"`
+	UserinfoEndpoint             string   `json:"userinfo_endpoint"`
+	AuthorizationEndpoint        string   `json:"authorization_endpoint"`
+	DeviceAuthorizationEndpoint  string   `json:"device_authorization_endpoint"`
+	HTTPLogoutSupported          bool     `json:"http_logout_supported"`
+	FrontchannelLogoutSupported  bool     `json:"frontchannel_logout_supported"`
+	EndSessionEndpoint           string   `json:"end_session_endpoint"`
+	ClaimsSupported              []string `json:"claims_supported"`
+	KerberosEndpoint             string   `json:"kerberos_endpoint"`
+	TenantRegionScope            *string  `json:"tenant_region_scope"`
+	CloudInstanceName            string   `json:"cloud_instance_name"`
+	CloudGraphHostName           string   `json:"cloud_graph_host_name"`
+	MSGraphHost                  string   `json:"msgraph_host"`
+	RBACURL                      string   `json:"rbac_url"`
 }
 
-// discovery answers {authority}/.well-known/openid-configuration. Asked by GUID or
+// discoveryDocV1 is Entra's v1 OpenID configuration ({tenant}/.well-known/…), whose
+// issuer is the v1 token issuer https://sts.windows.net/{tid}/.
+type discoveryDocV1 struct {
+	TokenEndpoint               string   `json:"token_endpoint"`
+	TokenEndpointAuthMethods    []string `json:"token_endpoint_auth_methods_supported"`
+	JWKSURI                     string   `json:"jwks_uri"`
+	ResponseModes               []string `json:"response_modes_supported"`
+	SubjectTypes                []string `json:"subject_types_supported"`
+	IDTokenSigningAlgs          []string `json:"id_token_signing_alg_values_supported"`
+	ResponseTypes               []string `json:"response_types_supported"`
+	Scopes                      []string `json:"scopes_supported"`
+	Issuer                      string   `json:"issuer"`
+	MicrosoftMultiRefreshToken  bool     `json:"microsoft_multi_refresh_token"`
+	AuthorizationEndpoint       string   `json:"authorization_endpoint"`
+	DeviceAuthorizationEndpoint string   `json:"device_authorization_endpoint"`
+	HTTPLogoutSupported         bool     `json:"http_logout_supported"`
+	FrontchannelLogoutSupported bool     `json:"frontchannel_logout_supported"`
+	EndSessionEndpoint          string   `json:"end_session_endpoint"`
+	ClaimsSupported             []string `json:"claims_supported"`
+	CheckSessionIframe          string   `json:"check_session_iframe"`
+	UserinfoEndpoint            string   `json:"userinfo_endpoint"`
+	KerberosEndpoint            string   `json:"kerberos_endpoint"`
+	TenantRegionScope           *string  `json:"tenant_region_scope"`
+	CloudInstanceName           string   `json:"cloud_instance_name"`
+	CloudGraphHostName          string   `json:"cloud_graph_host_name"`
+	MSGraphHost                 string   `json:"msgraph_host"`
+	RBACURL                     string   `json:"rbac_url"`
+}
+
+// discoverySite is what both documents share: the path segment the URLs carry, the
+// tenant's region (null for an alias, as Entra answers), and the harness's host.
+func (p *IdP) discoverySite(seg string) (path string, region *string, host string) {
+	path = p.store.TenantID()
+	if isAlias(seg) {
+		path = strings.ToLower(seg)
+	} else {
+		ww := "WW"
+		region = &ww
+	}
+	host = strings.TrimPrefix(strings.TrimPrefix(p.base, "https://"), "http://")
+	return path, region, host
+}
+
+// discovery answers {authority}/v2.0/.well-known/openid-configuration. Asked by GUID or
 // verified domain, it names the tenant's GUID everywhere, which is how a domain is
 // checked against a tenant offline; asked by alias, the URLs keep the alias and the
 // issuer reads https://…/{tenantid}/v2.0 literally.
@@ -69,22 +114,20 @@ func (p *IdP) discovery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	tid := p.store.TenantID()
-	path, issuer := tid, p.Issuer()
+	path, region, host := p.discoverySite(seg)
+	issuer := p.Issuer()
 	if isAlias(seg) {
-		path = strings.ToLower(seg)
 		issuer = p.base + "/{tenantid}/v2.0"
 	}
-	host := strings.TrimPrefix(strings.TrimPrefix(p.base, "https://"), "http://")
 	ep := p.base + "/" + path
-	writeJSON(w, http.StatusOK, discoveryDoc{
+	writeDocument(w, discoveryDoc{
 		TokenEndpoint:               ep + "/oauth2/v2.0/token",
-		TokenEndpointAuthMethods:    []string{"client_secret_post", "client_secret_basic"},
+		TokenEndpointAuthMethods:    []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                     ep + "/discovery/v2.0/keys",
-		ResponseModes:               []string{"query", "form_post"},
+		ResponseModes:               []string{"query", "fragment", "form_post"},
 		SubjectTypes:                []string{"pairwise"},
 		IDTokenSigningAlgs:          []string{"RS256"},
-		ResponseTypes:               []string{"code"},
+		ResponseTypes:               []string{"code", "id_token", "code id_token", "id_token token"},
 		Scopes:                      []string{"openid", "profile", "email", "offline_access"},
 		Issuer:                      issuer,
 		UserinfoEndpoint:            p.base + "/oidc/userinfo",
@@ -96,15 +139,73 @@ func (p *IdP) discovery(w http.ResponseWriter, r *http.Request) {
 		ClaimsSupported: []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
 			"msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver",
 			"at_hash", "c_hash", "email"},
-		CodeChallengeMethods: []string{"S256", "plain"},
-		CloudInstanceName:    "microsoftonline.com",
-		CloudGraphHostName:   host,
-		MSGraphHost:          host,
-		RBACURL:              "https://pas.windows.net",
-		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials",
-			"urn:ietf:params:oauth:grant-type:device_code"},
+		KerberosEndpoint:   ep + "/kerberos",
+		TenantRegionScope:  region,
+		CloudInstanceName:  "microsoftonline.com",
+		CloudGraphHostName: host,
+		MSGraphHost:        host,
+		RBACURL:            "https://pas.windows.net",
 	})
 }
+
+// discoveryV1 answers {authority}/.well-known/openid-configuration, the v1 document:
+// v1 endpoints, the common keys, and the sts.windows.net issuer of v1 tokens.
+func (p *IdP) discoveryV1(w http.ResponseWriter, r *http.Request) {
+	p.delay(p.faultsFor(""))
+	seg, ok := p.tenantSegment(w, r)
+	if !ok {
+		return
+	}
+	path, region, host := p.discoverySite(seg)
+	issuer := V1Issuer(p.store.TenantID())
+	if isAlias(seg) {
+		issuer = "https://sts.windows.net/{tenantid}/"
+	}
+	ep := p.base + "/" + path
+	writeDocument(w, discoveryDocV1{
+		TokenEndpoint:               ep + "/oauth2/token",
+		TokenEndpointAuthMethods:    []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		JWKSURI:                     p.base + "/common/discovery/keys",
+		ResponseModes:               []string{"query", "fragment", "form_post"},
+		SubjectTypes:                []string{"pairwise"},
+		IDTokenSigningAlgs:          []string{"RS256"},
+		ResponseTypes:               []string{"code", "id_token", "code id_token", "token id_token", "token"},
+		Scopes:                      []string{"openid"},
+		Issuer:                      issuer,
+		MicrosoftMultiRefreshToken:  true,
+		AuthorizationEndpoint:       ep + "/oauth2/authorize",
+		DeviceAuthorizationEndpoint: ep + "/oauth2/devicecode",
+		HTTPLogoutSupported:         true,
+		FrontchannelLogoutSupported: true,
+		EndSessionEndpoint:          ep + "/oauth2/logout",
+		ClaimsSupported: []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+			"msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email", "given_name", "family_name", "nickname"},
+		CheckSessionIframe: ep + "/oauth2/checksession",
+		UserinfoEndpoint:   ep + "/openid/userinfo",
+		KerberosEndpoint:   ep + "/kerberos",
+		TenantRegionScope:  region,
+		CloudInstanceName:  "microsoftonline.com",
+		CloudGraphHostName: host,
+		MSGraphHost:        host,
+		RBACURL:            "https://pas.windows.net",
+	})
+}
+
+// writeDocument answers a public JSON document with Entra's caching: a day, private.
+func writeDocument(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode response", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "max-age=86400, private")
+	w.Write(b)
+}
+
+// V1Issuer is the issuer of v1 tokens and of the v1 discovery document.
+func V1Issuer(tenantID string) string { return "https://sts.windows.net/" + tenantID + "/" }
 
 // keysHandler serves the JWKS. The tenant's and common's keys are the same set.
 func (p *IdP) keysHandler(w http.ResponseWriter, r *http.Request) {
@@ -174,25 +275,41 @@ func (p *IdP) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 
 // signJWT encodes claims as a JWS compact token signed RS256 with the first key.
 func (p *IdP) signJWT(claims any, withX5t bool) (string, error) {
+	return p.signJWTHeader(claims, withX5t, "")
+}
+
+// signJWTHeader is signJWT with a Graph nonce header when nonce is set: the token
+// shows the nonce, the signature covers its hash (see signAccessToken).
+func (p *IdP) signJWTHeader(claims any, withX5t bool, nonce string) (string, error) {
 	k := p.keys[0]
 	hdr := map[string]string{"typ": "JWT", "alg": "RS256", "kid": k.ID}
 	if withX5t {
 		hdr["x5t"] = k.ID
 	}
-	h, err := json.Marshal(hdr)
+	if nonce != "" {
+		hdr["nonce"] = hashNonce(nonce)
+	}
+	signedHdr, err := json.Marshal(hdr)
 	if err != nil {
 		return "", err
+	}
+	shownHdr := signedHdr
+	if nonce != "" {
+		hdr["nonce"] = nonce
+		if shownHdr, err = json.Marshal(hdr); err != nil {
+			return "", err
+		}
 	}
 	c, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
 	enc := base64.RawURLEncoding
-	signing := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
-	sum := sha256.Sum256([]byte(signing))
+	payload := enc.EncodeToString(c)
+	sum := sha256.Sum256([]byte(enc.EncodeToString(signedHdr) + "." + payload))
 	sig, err := rsa.SignPKCS1v15(nil, k.Key, crypto.SHA256, sum[:])
 	if err != nil {
 		return "", fmt.Errorf("sign token: %w", err)
 	}
-	return signing + "." + enc.EncodeToString(sig), nil
+	return enc.EncodeToString(shownHdr) + "." + payload + "." + enc.EncodeToString(sig), nil
 }

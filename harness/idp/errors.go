@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -172,6 +173,22 @@ func errRedirectMismatch(uri, appID string) *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_request", 50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", uri, appID)}
 }
 
+// validAppID reports whether id can name an application: a GUID, and not the nil GUID,
+// which Entra refuses as AADSTS700038 like any non-GUID.
+func validAppID(id string) bool {
+	return tenant.IsGUID(strings.ToLower(id)) && id != "00000000-0000-0000-0000-000000000000"
+}
+
+func errInvalidAppID(id string) *aadError {
+	return errInvalidRequest(700038, id+" is not a valid application identifier.")
+}
+
+// errReplyURLMismatch is AADSTS50011 as Entra words it for a SAML reply URL (the
+// AssertionConsumerServiceURL), which differs from its OIDC redirect-URI text.
+func errReplyURLMismatch(appID string) *aadError {
+	return &aadError{http.StatusBadRequest, "invalid_request", 50011, fmt.Sprintf("The reply URL specified in the request does not match the reply URLs configured for the application: '%s'. Make sure the reply URL sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/urlMismatchError to learn more about how to fix this.", appID)}
+}
+
 func errNoReplyAddress() *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_request", 500113, "No reply address is registered for the application."}
 }
@@ -180,8 +197,10 @@ func errMissingParam(name string) *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_request", 900144, fmt.Sprintf("The request body must contain the following parameter: '%s'.", name)}
 }
 
-func errNotAssigned(app *tenant.App, upn string) *aadError {
-	return &aadError{http.StatusBadRequest, "access_denied", 50105, fmt.Sprintf("Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.", app.DisplayName, app.AppID, upn)}
+// errNotAssigned is AADSTS50105. Entra hides the user's name in the text as
+// '{EmailHidden}'; the sign-in log names them.
+func errNotAssigned(app *tenant.App) *aadError {
+	return &aadError{http.StatusBadRequest, "access_denied", 50105, fmt.Sprintf("Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '{EmailHidden}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.", app.DisplayName, app.AppID)}
 }
 
 func errConsentRequired(app *tenant.App) *aadError {

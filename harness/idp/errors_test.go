@@ -104,7 +104,7 @@ func TestAuthorizeErrorsRedirected(t *testing.T) {
 	b = newBrowser(t, srv)
 	p := b.signIn(authorizeURL(srv, srv.TenantID, nil), "frank@contoso.example", "Demo.Frank.2026")
 	redirectedError(t, "frank only through a nested group", p, "access_denied", "50105")
-	if u, _ := url.Parse(p.location); !strings.Contains(u.Query().Get("error_description"), "'frank@contoso.example' is blocked because they are not a direct member of a group with access") {
+	if u, _ := url.Parse(p.location); !strings.Contains(u.Query().Get("error_description"), "'{EmailHidden}' is blocked because they are not a direct member of a group with access") {
 		t.Errorf("50105 description = %q", u.Query().Get("error_description"))
 	}
 

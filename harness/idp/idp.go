@@ -174,22 +174,39 @@ func New(cfg Config) (*IdP, error) {
 // Register adds the login routes to mux. Paths follow login.microsoftonline.com; the
 // tenant segment is a tenant GUID, a verified domain, "organizations" or "common".
 func (p *IdP) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", p.discovery)
-	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", p.keysHandler)
-	mux.HandleFunc("GET /{tenant}/discovery/keys", p.keysHandler)
-	mux.HandleFunc("GET /common/discovery/instance", p.instanceDiscovery)
+	for pattern, h := range map[string]http.HandlerFunc{
+		"/{tenant}/v2.0/.well-known/openid-configuration": p.discovery,
+		"/{tenant}/.well-known/openid-configuration":      p.discoveryV1,
+		"/{tenant}/discovery/v2.0/keys":                   p.keysHandler,
+		"/{tenant}/discovery/keys":                        p.keysHandler,
+		"/common/discovery/instance":                      p.instanceDiscovery,
+	} {
+		mux.HandleFunc("GET "+pattern, corsGET(h))
+		mux.HandleFunc("OPTIONS "+pattern, preflight("GET, OPTIONS"))
+	}
+	for pattern, h := range map[string]http.HandlerFunc{
+		"/{tenant}/oauth2/v2.0/token": p.token,
+		"/{tenant}/oauth2/token":      p.tokenV1,
+	} {
+		mux.HandleFunc("POST "+pattern, corsToken(h))
+		mux.HandleFunc("OPTIONS "+pattern, preflight("POST, OPTIONS"))
+	}
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", p.authorize)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/authorize", p.authorize)
+	mux.HandleFunc("GET /{tenant}/oauth2/authorize", p.authorizeV1)
+	mux.HandleFunc("POST /{tenant}/oauth2/authorize", p.authorizeV1)
 	mux.HandleFunc("POST /{tenant}/login", p.login)
-	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", p.token)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", p.deviceCode)
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/logout", p.logout)
+	mux.HandleFunc("GET /{tenant}/oauth2/logout", p.logout)
 	mux.HandleFunc("GET /{tenant}/v2.0/adminconsent", p.adminConsent)
 	mux.HandleFunc("GET /devicelogin", p.deviceLogin)
 	mux.HandleFunc("POST /devicelogin", p.deviceLoginSubmit)
 	mux.HandleFunc("GET /error", p.errorInfo)
 	mux.HandleFunc("GET /oidc/userinfo", p.userinfo)
 	mux.HandleFunc("POST /oidc/userinfo", p.userinfo)
+	mux.HandleFunc("GET /{tenant}/openid/userinfo", p.userinfo)
+	mux.HandleFunc("POST /{tenant}/openid/userinfo", p.userinfo)
 	p.registerSAML(mux)
 }
 

@@ -174,6 +174,7 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p.newSession(w, u.ID)
 	req.userID = u.ID
+	req.authTime = p.now()
 	if req.kind == kindAuthorize && req.prompt != "consent" || req.kind == kindDevice || req.kind == kindExternal {
 		p.forget(ctx)
 	}

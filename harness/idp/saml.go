@@ -14,7 +14,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -38,6 +40,7 @@ const (
 func (p *IdP) registerSAML(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{tenant}/saml2", p.saml2)
 	mux.HandleFunc("POST /{tenant}/saml2", p.saml2)
+	mux.HandleFunc("GET /api/signin/{appid}", p.samlIdPInitiated)
 	mux.HandleFunc("GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", p.federationMetadata)
 }
 
@@ -68,10 +71,12 @@ type samlMessage struct {
 // samlAuthn is an AuthnRequest that has passed the checks made before sign-in.
 type samlAuthn struct {
 	id, issuer, acs, relayState string
+	audience                    string // the Audience: the issuer, or spn:{appId}
 	app                         tenant.App
 	nameIDFormat                string
 	authnRefs                   []string
 	forceAuthn, isPassive       bool
+	authTime                    time.Time // when the user signed in
 }
 
 // saml2 is /{tenant}/saml2: AuthnRequests by HTTP-Redirect or HTTP-POST, and
@@ -124,7 +129,7 @@ func readSAMLMessage(w http.ResponseWriter, r *http.Request) (*samlMessage, *aad
 		if err != nil {
 			return nil, errSAMLInvalid("The SAMLRequest parameter is not base64.")
 		}
-		raw, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), maxSAMLInflated+1))
+		raw, err = inflate(b)
 		if err != nil {
 			return nil, errSAMLInvalid("The SAMLRequest parameter is not DEFLATE-compressed, as the HTTP-Redirect binding requires.")
 		}
@@ -206,19 +211,27 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 		issuer = strings.TrimSpace(el.Text())
 	}
 	app, ok := p.store.AppByIdentifierURI(issuer)
+	audience := issuer
+	if !ok && validAppID(issuer) {
+		// The application ID is a service principal name too; not being a URI, it
+		// comes back as the Audience with spn: in front.
+		if app, ok = p.store.AppByID(issuer); ok {
+			audience = "spn:" + app.AppID
+		}
+	}
 	if issuer == "" || !ok {
 		p.errorPage(w, r, errAppNotFound(http.StatusBadRequest, issuer, p.directoryName()))
 		return
 	}
 	f := p.samlFaultsFor(app.AppID)
 	p.delay(f.faults)
-	req := &samlAuthn{id: id, issuer: issuer, app: app, relayState: msg.relayState,
+	req := &samlAuthn{id: id, issuer: issuer, audience: audience, app: app, relayState: msg.relayState,
 		forceAuthn: root.SelectAttrValue("ForceAuthn", "") == "true" || root.SelectAttrValue("ForceAuthn", "") == "1",
 		isPassive:  root.SelectAttrValue("IsPassive", "") == "true" || root.SelectAttrValue("IsPassive", "") == "1",
 	}
 	if acs := root.SelectAttrValue("AssertionConsumerServiceURL", ""); acs != "" {
 		if _, ok := app.MatchRedirectURI(acs); !ok {
-			p.errorPage(w, r, errRedirectMismatch(acs, app.AppID))
+			p.errorPage(w, r, errReplyURLMismatch(app.AppID))
 			return
 		}
 		req.acs = acs
@@ -261,8 +274,7 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 	}
 	if rac := childNS(root, entrasaml.NSProtocol, "RequestedAuthnContext"); rac != nil {
 		if cmp := rac.SelectAttrValue("Comparison", "exact"); cmp != "exact" {
-			p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(
-				fmt.Sprintf("The RequestedAuthnContext Comparison is '%s'; Entra supports only 'exact'.", cmp)))
+			p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLComparison(cmp))
 			return
 		}
 		for _, el := range rac.ChildElements() {
@@ -272,7 +284,10 @@ func (p *IdP) samlAuthnRequest(w http.ResponseWriter, r *http.Request, msg *saml
 		}
 	}
 	p.SignIn(w, r, app, SignInOptions{ForceLogin: req.forceAuthn, Passive: req.isPassive},
-		func(w http.ResponseWriter, r *http.Request, u *tenant.User) { p.samlFinish(w, r, req, u) })
+		func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time) {
+			req.authTime = authTime
+			p.samlFinish(w, r, req, u)
+		})
 }
 
 // childNS finds the first child element of el with that namespace and local name.
@@ -283,15 +298,6 @@ func childNS(el *etree.Element, ns, tag string) *etree.Element {
 		}
 	}
 	return nil
-}
-
-// passwordContexts are the authentication context classes a password sign-in (the only
-// kind the harness performs) satisfies.
-var passwordContexts = []string{
-	entrasaml.AuthnContextPassword,
-	"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-	"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
-	"urn:federation:authentication:windows",
 }
 
 // samlFinish answers a signed-in user (or none, for a passive request without a
@@ -307,15 +313,15 @@ func (p *IdP) samlFinish(w http.ResponseWriter, r *http.Request, req *samlAuthn,
 		return
 	}
 	if !check.Access.Allowed() {
-		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errNotAssigned(&req.app, u.UPN))
-		return
-	}
-	if len(req.authnRefs) > 0 && !slices.ContainsFunc(req.authnRefs, func(ref string) bool { return slices.Contains(passwordContexts, ref) }) {
-		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(
-			fmt.Sprintf("The user signed in with a password, which does not satisfy the requested authentication context %s.", strings.Join(req.authnRefs, ", "))))
+		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusRequestDenied, errNotAssigned(&req.app))
 		return
 	}
 	f := p.samlFaultsFor(req.app.AppID)
+	m := f.authnMethod()
+	if len(req.authnRefs) > 0 && !slices.ContainsFunc(req.authnRefs, func(ref string) bool { return slices.Contains(m.satisfies, ref) }) {
+		p.samlStatus(w, r, req, entrasaml.StatusRequester, entrasaml.StatusNoAuthnContext, errSAMLAuthnContext(m.name, requestedMethodName(req.authnRefs[0]), &req.app))
+		return
+	}
 	xml, aerr, err := p.samlResponse(req, u, f)
 	if aerr != nil {
 		p.samlStatus(w, r, req, entrasaml.StatusResponder, "", aerr)
@@ -344,6 +350,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 		Surname:           u.Surname,
 		DisplayName:       u.DisplayName,
 		IdentityProvider:  samlIdentityProvider(u),
+		AuthnMethods:      f.authnMethod().methods,
 	}
 	if !f.noEmail {
 		user.Mail = u.Mail
@@ -366,7 +373,7 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 	}
 	resp, err := entrasaml.BuildResponse(entrasaml.ResponseOptions{
 		TenantID:      p.store.TenantID(),
-		Audience:      req.issuer,
+		Audience:      req.audience,
 		ACS:           req.acs,
 		InResponseTo:  req.id,
 		User:          user,
@@ -378,6 +385,8 @@ func (p *IdP) samlResponse(req *samlAuthn, u *tenant.User, f samlFaults) ([]byte
 		Signer:        signing.signer,
 		EncryptTo:     enc,
 		Now:           f.tokenTime(p.now()),
+		AuthnInstant:  f.authnInstant(req.authTime),
+		AuthnContext:  f.authnMethod().classRef,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -456,10 +465,17 @@ func (p *IdP) postToACS(w http.ResponseWriter, req *samlAuthn, xml []byte) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	posted := base64.StdEncoding.EncodeToString(xml)
-	p.issued(IssuedSAMLResponse, []byte(posted))
+	// The page is written in three pieces around the base64 Response, with its length
+	// known, so the Response is encoded once and never copied into a page or chunked.
+	posted := make([]byte, base64.StdEncoding.EncodedLen(len(xml)))
+	base64.StdEncoding.Encode(posted, xml)
+	p.issued(IssuedSAMLResponse, posted)
+	head, tail := entrasaml.AutoPostFormParts(req.acs, req.relayState)
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(posted)+len(tail)))
 	w.WriteHeader(http.StatusOK)
-	w.Write(entrasaml.AutoPostForm(req.acs, posted, req.relayState))
+	io.WriteString(w, head)
+	w.Write(posted)
+	io.WriteString(w, tail)
 }
 
 // samlStatus sends an error back to the reply URL: an unsigned Response with the status
@@ -620,4 +636,65 @@ func (p *IdP) federationMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Write(md)
+}
+
+// UserAccessURL is the app's "User access URL" (My Apps launcher), where a signed-in
+// user starts an IdP-initiated SAML sign-in, as the My Apps tile and the portal's Test
+// button do.
+func (p *IdP) UserAccessURL(appID string) string {
+	return p.base + "/api/signin/" + appID + "?tenantId=" + p.store.TenantID()
+}
+
+// samlIdPInitiated is the My Apps launch of a SAML app: the user signs in (or has a
+// session), and Entra posts an unsolicited Response (no InResponseTo) to the app's
+// default reply URL, for its first identifier, with the app's configured relay state.
+func (p *IdP) samlIdPInitiated(w http.ResponseWriter, r *http.Request) {
+	appID := r.PathValue("appid")
+	if tid := r.URL.Query().Get("tenantId"); tid != "" && !p.store.Resolves(tid) {
+		p.errorPage(w, r, errTenantNotFound(tid))
+		return
+	}
+	if !validAppID(appID) {
+		p.errorPage(w, r, errInvalidAppID(appID))
+		return
+	}
+	app, ok := p.store.AppByID(appID)
+	if !ok {
+		p.errorPage(w, r, errAppNotFound(http.StatusBadRequest, appID, p.directoryName()))
+		return
+	}
+	if len(app.IdentifierURIs) == 0 || len(app.RedirectURIs) == 0 {
+		p.errorPage(w, r, errSAMLInvalidCode(75005, fmt.Sprintf("The application '%s' has no Identifier (Entity ID) and Reply URL for SAML single sign-on, so it cannot be signed in to from My Apps.", app.AppID)))
+		return
+	}
+	f := p.samlFaultsFor(app.AppID)
+	p.delay(f.faults)
+	req := &samlAuthn{issuer: app.IdentifierURIs[0], audience: app.IdentifierURIs[0], app: app,
+		acs: app.RedirectURIs[0], relayState: app.SAML.RelayState}
+	p.SignIn(w, r, app, SignInOptions{},
+		func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time) {
+			req.authTime = authTime
+			p.samlFinish(w, r, req, u)
+		})
+}
+
+// inflaters are reused: a DEFLATE reader holds tens of kilobytes of tables, which a
+// fresh one per AuthnRequest would allocate (and the collector reclaim) every login.
+var inflaters sync.Pool
+
+// inflate decompresses a redirect-binding message, reading at most one byte past
+// maxSAMLInflated so the caller can tell it is too large.
+func inflate(b []byte) ([]byte, error) {
+	src := bytes.NewReader(b)
+	var fr io.ReadCloser
+	if v := inflaters.Get(); v != nil {
+		fr = v.(io.ReadCloser)
+		if err := fr.(flate.Resetter).Reset(src, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		fr = flate.NewReader(src)
+	}
+	defer inflaters.Put(fr)
+	return io.ReadAll(io.LimitReader(fr, maxSAMLInflated+1))
 }

@@ -44,8 +44,14 @@ func errSAMLNameIDPolicy(format string) *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_request", 75016, fmt.Sprintf("The SAML2 Authentication Request has an invalid NameIDPolicy Format '%s'. Supported formats are persistent, emailAddress, unspecified and transient.", format)}
 }
 
-func errSAMLAuthnContext(detail string) *aadError {
-	return &aadError{http.StatusBadRequest, "invalid_request", 75011, "The authentication method by which the user authenticated with the service does not match the requested authentication method. " + detail}
+// errSAMLAuthnContext is AADSTS75011 in Entra's runtime words.
+func errSAMLAuthnContext(have, want string, app *tenant.App) *aadError {
+	return &aadError{http.StatusBadRequest, "invalid_request", 75011, fmt.Sprintf("Authentication method '%s' by which the user authenticated with the service doesn't match requested authentication method '%s'. Contact the %s application owner.", have, want, app.DisplayName)}
+}
+
+// errSAMLComparison refuses a RequestedAuthnContext Comparison other than exact.
+func errSAMLComparison(cmp string) *aadError {
+	return &aadError{http.StatusBadRequest, "invalid_request", 75011, fmt.Sprintf("The RequestedAuthnContext Comparison is '%s'; Entra supports only 'exact'.", cmp)}
 }
 
 // errSAMLUnsigned is 76021; why, when set, says what was wrong with the signature

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -225,12 +226,22 @@ func (p *IdP) ensureSigningCert(app tenant.App) ([]tenant.SigningCert, error) {
 	if a, ok := p.store.AppByID(app.AppID); ok && len(a.SAML.Certificates) > 0 {
 		return a.SAML.Certificates, nil
 	}
+	// The first certificate's key ID is derived from the tenant and the app, so a
+	// harness started again on the same tenant file (whose record has no certificate
+	// yet) finds the key pair it made last time instead of piling up new ones.
+	keyID := firstCertKeyID(p.store.TenantID(), app.AppID)
 	now := time.Now().UTC().Truncate(time.Second)
-	if _, err := p.store.AddSigningCert(app.AppID, tenant.SigningCert{
+	rec := tenant.SigningCert{
+		KeyID:       keyID,
 		DisplayName: "CN=Microsoft Azure Federated SSO Certificate",
 		Start:       now,
 		End:         now.Add(samlCertLifetime),
-	}); err != nil {
+	}
+	if kp := p.samlKeys.loadLocked(keyID); kp != nil && kp.Cert.NotAfter.After(time.Now()) {
+		rec.Start, rec.End = kp.Cert.NotBefore.UTC(), kp.Cert.NotAfter.UTC()
+		rec.Thumbprint = certThumbprint(kp.Cert)
+	}
+	if _, err := p.store.AddSigningCert(app.AppID, rec); err != nil {
 		return nil, fmt.Errorf("create SAML signing certificate: %w", err)
 	}
 	a, ok := p.store.AppByID(app.AppID)
@@ -251,4 +262,21 @@ func (p *IdP) recordThumbprint(appID, keyID, th string) {
 		}
 		return nil
 	})
+}
+
+// firstCertKeyID is the key ID of an app's first SAML signing certificate: a GUID
+// (version 4 layout) derived from the tenant and the app.
+func firstCertKeyID(tenantID, appID string) string {
+	sum := sha256.Sum256([]byte("saml-signing/" + strings.ToLower(tenantID) + "/" + strings.ToLower(appID)))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// loadLocked is load under the cache's lock.
+func (k *samlKeys) loadLocked(name string) *entrasaml.KeyPair {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.load(name)
 }

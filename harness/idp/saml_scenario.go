@@ -2,6 +2,8 @@ package idp
 
 import (
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
 	"github.com/ssowizard/ssowizard/harness/tenant"
@@ -17,12 +19,19 @@ const (
 	ScenarioSignBoth        = "sign-both"        // sign the Response and the Assertion
 	ScenarioUnsigned        = "unsigned"         // sign nothing
 	ScenarioTransientNameID = "transient-nameid" // a transient NameID whatever the request asks
+	ScenarioOldSession      = "old-session"      // the user signed in OldSessionAge ago (AuthnInstant)
+	ScenarioMFASession      = "mfa-session"      // the session was made with password and MFA, which a password context does not match
 )
+
+// OldSessionAge is how long before the response the old-session scenario says the user
+// signed in: a persistent session from the morning, past the two hours that SPs with
+// a maximum-authentication-age rule (Spring Security's default among them) accept.
+const OldSessionAge = 8 * time.Hour
 
 // samlFaults are the scenarios in force for one app's SAML answers.
 type samlFaults struct {
 	faults
-	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID bool
+	expiredCert, certRollover, sha1, signResponse, signBoth, unsigned, transientNameID, oldSession, mfaSession bool
 }
 
 func (p *IdP) samlFaultsFor(appID string) samlFaults {
@@ -37,6 +46,8 @@ func (p *IdP) samlFaultsFor(appID string) samlFaults {
 		signBoth:        has(ScenarioSignBoth),
 		unsigned:        has(ScenarioUnsigned),
 		transientNameID: has(ScenarioTransientNameID),
+		oldSession:      has(ScenarioOldSession),
+		mfaSession:      has(ScenarioMFASession),
 	}
 }
 
@@ -66,4 +77,57 @@ func (f samlFaults) algorithm(app *tenant.App) entrasaml.Algorithm {
 		return entrasaml.RSASHA1
 	}
 	return entrasaml.RSASHA256
+}
+
+// authnInstant is when the response says the user signed in: the session's start, on
+// the token clock (so clock-skew moves it too), or OldSessionAge earlier under
+// old-session.
+func (f samlFaults) authnInstant(signedIn time.Time) time.Time {
+	if signedIn.IsZero() {
+		return time.Time{}
+	}
+	t := f.tokenTime(signedIn)
+	if f.oldSession {
+		t = t.Add(-OldSessionAge)
+	}
+	return t
+}
+
+// How the user signed in, as Entra names it in AADSTS75011 and shows it in the
+// assertion: a password, or (mfa-session) a password with a second factor.
+type authnMethod struct {
+	name      string   // as in 75011: "Password", "MultiFactor"
+	classRef  string   // the AuthnStatement's AuthnContextClassRef
+	methods   []string // authnmethodsreferences
+	satisfies []string // the RequestedAuthnContext class refs it matches
+}
+
+func (f samlFaults) authnMethod() authnMethod {
+	if f.mfaSession {
+		return authnMethod{name: "MultiFactor", classRef: entrasaml.AuthnMethodMFA,
+			methods:   []string{entrasaml.AuthnMethodPassword, entrasaml.AuthnMethodMFA},
+			satisfies: []string{entrasaml.AuthnMethodMFA, "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"}}
+	}
+	return authnMethod{name: "Password", classRef: entrasaml.AuthnContextPassword,
+		methods: []string{entrasaml.AuthnMethodPassword},
+		satisfies: []string{entrasaml.AuthnContextPassword,
+			"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+			"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+			"urn:federation:authentication:windows"}}
+}
+
+// requestedMethodName is how Entra names a requested class in AADSTS75011
+// ("Password, ProtectedTransport" for PasswordProtectedTransport).
+func requestedMethodName(ref string) string {
+	i := strings.LastIndexAny(ref, ":/")
+	name := ref[i+1:]
+	switch name {
+	case "PasswordProtectedTransport":
+		return "Password, ProtectedTransport"
+	case "windows":
+		return "WindowsIntegrated"
+	case "multipleauthn":
+		return "MultiFactor"
+	}
+	return name
 }

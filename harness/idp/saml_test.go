@@ -20,6 +20,7 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/entrasaml"
+	"github.com/ssowizard/ssowizard/harness/idp"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 	"github.com/ssowizard/ssowizard/inspect"
 )
@@ -95,30 +96,71 @@ func TestSAMLLoginEverySigningOption(t *testing.T) {
 	}
 }
 
-// The response's timing is Entra's: NotBefore at the issue instant with no skew
-// buffer, 70 minutes of Conditions, 5 of bearer confirmation.
+// The response's timing is real Entra's: NotBefore 5 minutes before the issue
+// instant, Conditions and the bearer confirmation both ending 60 minutes after it, and
+// AuthnInstant when the user signed in: the session's start under SSO, not the response.
 func TestSAMLTiming(t *testing.T) {
-	srv, _ := start(t)
+	srv, clk := start(t)
+	sp := newSP(t, srv, nil)
+	b := newBrowser(t, srv)
+	before := clk.Now().Truncate(time.Second)
+	a, id := samlLogin(t, b, sp, false, alice, alicePassword)
+	as, err := sp.parse(a, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := as.IssueInstant.Sub(as.Conditions.NotBefore); d != 5*time.Minute {
+		t.Errorf("NotBefore is %v before the IssueInstant, want 5m", d)
+	}
+	if d := as.Conditions.NotOnOrAfter.Sub(as.IssueInstant); d != 60*time.Minute {
+		t.Errorf("Conditions last %v, want 60m", d)
+	}
+	scd := as.Subject.SubjectConfirmations[0].SubjectConfirmationData
+	if !scd.NotOnOrAfter.Equal(as.Conditions.NotOnOrAfter) {
+		t.Errorf("confirmation ends %v, want the Conditions' end %v", scd.NotOnOrAfter, as.Conditions.NotOnOrAfter)
+	}
+	if scd.InResponseTo != id {
+		t.Errorf("InResponseTo = %q, want %q", scd.InResponseTo, id)
+	}
+	if as.IssueInstant.Before(before) {
+		t.Errorf("IssueInstant %v is before the login began (%v)", as.IssueInstant, before)
+	}
+	signedIn := as.AuthnStatements[0].AuthnInstant
+	if signedIn.Before(before) || signedIn.After(as.IssueInstant) {
+		t.Errorf("AuthnInstant %v, want the sign-in, between %v and the IssueInstant %v", signedIn, before, as.IssueInstant)
+	}
+
+	// Two hours later the browser's session signs the user in again: a new response,
+	// the same AuthnInstant. (The harness's clock is ahead of the SP's now, so the
+	// response is read, not validated.)
+	clk.Advance(2 * time.Hour)
+	x, _ := authnRequest(t, func(o *entrasaml.AuthnRequestOptions) { o.Now = clk.Now() })
+	a = readACSPost(t, b.get(redirectTo(t, srv, x, nil)))
+	var resp saml.Response
+	if err := xml.Unmarshal(a.xml, &resp); err != nil || resp.Assertion == nil || len(resp.Assertion.AuthnStatements) != 1 {
+		t.Fatalf("SSO response: %v\n%s", err, a.xml)
+	}
+	as = resp.Assertion
+	if got := as.AuthnStatements[0].AuthnInstant; !got.Equal(signedIn) {
+		t.Errorf("SSO AuthnInstant = %v, want the first sign-in %v", got, signedIn)
+	}
+	if d := as.IssueInstant.Sub(signedIn); d < 2*time.Hour {
+		t.Errorf("SSO IssueInstant is %v after the sign-in, want the 2h the clock moved", d)
+	}
+}
+
+// old-session: the user signed in OldSessionAge before the response, as a persistent
+// session from the morning does, so an SP's maximum-authentication-age rule fires.
+func TestSAMLOldSession(t *testing.T) {
+	srv, _ := startWith(t, func(c *harness.Config) { c.Scenarios = []string{idp.ScenarioOldSession} })
 	sp := newSP(t, srv, nil)
 	a, id := samlLogin(t, newBrowser(t, srv), sp, false, alice, alicePassword)
 	as, err := sp.parse(a, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !as.Conditions.NotBefore.Equal(as.IssueInstant) {
-		t.Errorf("NotBefore %v, want the IssueInstant %v (no skew buffer)", as.Conditions.NotBefore, as.IssueInstant)
-	}
-	if d := as.Conditions.NotOnOrAfter.Sub(as.IssueInstant); d != 70*time.Minute {
-		t.Errorf("Conditions last %v, want 70m", d)
-	}
-	if d := as.Subject.SubjectConfirmations[0].SubjectConfirmationData.NotOnOrAfter.Sub(as.IssueInstant); d != 5*time.Minute {
-		t.Errorf("confirmation lasts %v, want 5m", d)
-	}
-	if got := as.Subject.SubjectConfirmations[0].SubjectConfirmationData.InResponseTo; got != id {
-		t.Errorf("InResponseTo = %q, want %q", got, id)
-	}
-	if d := time.Since(as.IssueInstant); d < -time.Second || d > time.Minute {
-		t.Errorf("IssueInstant %v is not now", as.IssueInstant)
+	if d := as.IssueInstant.Sub(as.AuthnStatements[0].AuthnInstant); d < idp.OldSessionAge || d > idp.OldSessionAge+time.Hour {
+		t.Errorf("AuthnInstant is %v before the IssueInstant, want about %v", d, idp.OldSessionAge)
 	}
 }
 

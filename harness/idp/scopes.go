@@ -80,7 +80,7 @@ func (p *IdP) parseScopes(scope string, appOnly bool) (*scopeSet, *aadError) {
 	}
 	app, ok := p.resourceApp(s.resource)
 	if !ok {
-		return nil, &aadError{400, "invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", s.resource, p.directoryName())}
+		return nil, &aadError{400, "invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", s.resource, p.store.TenantID())}
 	}
 	s.resourceApp = app.AppID
 	return s, nil

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
@@ -21,10 +22,11 @@ type SignInOptions struct {
 // SignIn identifies the user of this browser for another sign-in protocol served on
 // the same login page and session, such as the SAML endpoint: at once when the browser
 // has a session (SSO) and ForceLogin is false, otherwise through the login form. Then
-// finish writes the protocol's answer for the user. The caller has already found and
+// finish writes the protocol's answer for the user, who signed in at authTime (the
+// session's start under SSO). The caller has already found and
 // checked the app; assignment and consent are the caller's to check, since each
 // protocol delivers those errors its own way.
-func (p *IdP) SignIn(w http.ResponseWriter, r *http.Request, app tenant.App, opts SignInOptions, finish func(w http.ResponseWriter, r *http.Request, u *tenant.User)) {
+func (p *IdP) SignIn(w http.ResponseWriter, r *http.Request, app tenant.App, opts SignInOptions, finish func(w http.ResponseWriter, r *http.Request, u *tenant.User, authTime time.Time)) {
 	seg := r.PathValue("tenant")
 	if seg == "" || !p.store.Resolves(seg) {
 		seg = p.store.TenantID()
@@ -33,12 +35,12 @@ func (p *IdP) SignIn(w http.ResponseWriter, r *http.Request, app tenant.App, opt
 		loginHint: opts.LoginHint, finish: finish}
 	if !opts.ForceLogin {
 		if sess := p.sessionOf(r); sess != nil && (opts.LoginHint == "" || p.sameUser(sess, opts.LoginHint)) {
-			p.complete(w, r, req, sess.userID)
+			p.completeSession(w, r, req, sess)
 			return
 		}
 	}
 	if opts.Passive {
-		finish(w, r, nil)
+		finish(w, r, nil, time.Time{})
 		return
 	}
 	p.showLogin(w, r, req, "", http.StatusOK)

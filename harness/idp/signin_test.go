@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/harness/idp"
@@ -24,7 +25,7 @@ func TestSignInForAnotherProtocol(t *testing.T) {
 					return
 				}
 				opts := idp.SignInOptions{ForceLogin: r.URL.Query().Has("force"), Passive: r.URL.Query().Has("passive")}
-				login.SignIn(w, r, app, opts, func(w http.ResponseWriter, r *http.Request, u *tenant.User) {
+				login.SignIn(w, r, app, opts, func(w http.ResponseWriter, r *http.Request, u *tenant.User, _ time.Time) {
 					if u == nil {
 						fmt.Fprint(w, "no session")
 						return

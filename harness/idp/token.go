@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -72,6 +74,10 @@ func (p *IdP) token(w http.ResponseWriter, r *http.Request) {
 		p.writeJSONError(w, r, aerr)
 		return
 	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		p.writeJSONError(w, r, errCrossOrigin(origin))
+		return
+	}
 	switch gt {
 	case "authorization_code":
 		p.redeemCode(w, r, cl)
@@ -107,8 +113,8 @@ func (p *IdP) authenticate(r *http.Request, requireSecret, confidential bool) (*
 	}
 	app, ok := p.store.AppByID(clientID)
 	if !ok {
-		if !tenant.IsGUID(strings.ToLower(clientID)) {
-			return nil, errInvalidRequest(700038, clientID+" is not a valid application identifier.")
+		if !validAppID(clientID) {
+			return nil, errInvalidAppID(clientID)
 		}
 		return nil, errAppNotFound(http.StatusBadRequest, clientID, p.directoryName())
 	}
@@ -119,7 +125,7 @@ func (p *IdP) authenticate(r *http.Request, requireSecret, confidential bool) (*
 		return &client{app: app}, nil
 	}
 	if secret == "" {
-		return nil, errInvalidRequest(700027, "Client assertion is not supported by the harness; send client_secret.")
+		return nil, p.clientAssertion(r, &app)
 	}
 	check := tenant.CheckSecret(app.Secrets, secret, p.now())
 	if check.Result == tenant.SecretOK && p.faultsFor(app.AppID).expiredSecret {
@@ -259,7 +265,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 		return
 	}
 	if check, err := p.store.CheckAccess(cl.app.AppID, u.ID); err != nil || !check.Access.Allowed() {
-		p.writeJSONError(w, r, errNotAssigned(&cl.app, u.UPN))
+		p.writeJSONError(w, r, errNotAssigned(&cl.app))
 		return
 	}
 	appidacr := "0"
@@ -281,7 +287,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 	ig := *g
 	ig.scopes = scopes
 	if scopes.openid {
-		if resp.IDToken, err = p.idToken(&cl.app, &u, &ig, now); err != nil {
+		if resp.IDToken, err = p.idToken(&cl.app, &u, &ig, now, isV1(r)); err != nil {
 			http.Error(w, "sign token", http.StatusInternalServerError)
 			return
 		}
@@ -305,7 +311,7 @@ func (p *IdP) issueUserTokens(w http.ResponseWriter, r *http.Request, cl *client
 	if resp.IDToken != "" {
 		p.issued(IssuedIDToken, []byte(resp.IDToken))
 	}
-	writeJSON(w, http.StatusOK, resp)
+	p.writeTokens(w, r, resp, scopes.resource, now)
 }
 
 func (p *IdP) clientCredentials(w http.ResponseWriter, r *http.Request, cl *client) {
@@ -330,11 +336,39 @@ func (p *IdP) clientCredentials(w http.ResponseWriter, r *http.Request, cl *clie
 		return
 	}
 	p.log.Info("tokens issued", "client_id", cl.app.AppID, "grant", "client_credentials")
-	writeJSON(w, http.StatusOK, tokenResponse{
+	p.writeTokens(w, r, tokenResponse{
 		TokenType:    "Bearer",
 		Scope:        scope,
 		ExpiresIn:    int64(exp.Sub(now) / time.Second),
 		ExtExpiresIn: int64(exp.Sub(now) / time.Second),
 		AccessToken:  at,
-	})
+	}, s.resource, now)
+}
+
+// clientAssertion answers private_key_jwt, which the discovery document advertises as
+// Entra's does. The harness's apps have no certificate credentials (the tenant file
+// registers secrets only), so every assertion is refused as Entra refuses one signed by
+// a key the app does not have: AADSTS700027 with the thumbprint the assertion names.
+func (p *IdP) clientAssertion(r *http.Request, app *tenant.App) *aadError {
+	const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	if t := r.PostForm.Get("client_assertion_type"); t != jwtBearer {
+		return errInvalidRequest(50027, fmt.Sprintf("Invalid client_assertion_type '%s'; it must be '%s'.", t, jwtBearer))
+	}
+	thumb := ""
+	if h, _, ok := strings.Cut(r.PostForm.Get("client_assertion"), "."); ok {
+		if b, err := base64.RawURLEncoding.DecodeString(h); err == nil {
+			var hdr struct {
+				X5t string `json:"x5t"`
+			}
+			if json.Unmarshal(b, &hdr) == nil {
+				if raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(hdr.X5t, "=")); err == nil && len(raw) == 20 {
+					thumb = strings.ToUpper(hex.EncodeToString(raw))
+				}
+			}
+		}
+	}
+	if thumb == "" {
+		return errInvalidRequest(50027, "JWT token is invalid or malformed: the client assertion has no x5t header naming its certificate.")
+	}
+	return &aadError{http.StatusUnauthorized, "invalid_client", 700027, fmt.Sprintf("The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s'.]", thumb, app.AppID, app.AppID)}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -94,9 +95,23 @@ func (p *IdP) verifyJWT(token string) (map[string]any, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, &TokenError{"a part is not base64url"}
 	}
-	var hdr struct{ Alg, Kid string }
+	var hdr struct{ Alg, Kid, Nonce string }
 	if err := json.Unmarshal(hb, &hdr); err != nil {
 		return nil, &TokenError{"the header is not JSON"}
+	}
+	signedHdr := parts[0]
+	if hdr.Nonce != "" {
+		// A Graph token: its signature covers the header with the nonce hashed.
+		var m map[string]any
+		if err := json.Unmarshal(hb, &m); err != nil {
+			return nil, &TokenError{"the header is not a JSON object"}
+		}
+		m["nonce"] = hashNonce(hdr.Nonce)
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, &TokenError{"the header cannot be re-encoded"}
+		}
+		signedHdr = enc.EncodeToString(b)
 	}
 	if hdr.Alg != "RS256" {
 		return nil, &TokenError{fmt.Sprintf("algorithm %q, want RS256", hdr.Alg)}
@@ -110,7 +125,7 @@ func (p *IdP) verifyJWT(token string) (map[string]any, error) {
 	if key == nil {
 		return nil, &TokenError{fmt.Sprintf("kid %q is not a key of this harness", hdr.Kid)}
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	sum := sha256.Sum256([]byte(signedHdr + "." + parts[1]))
 	if rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig) != nil {
 		return nil, &TokenError{"the signature does not verify"}
 	}
@@ -148,14 +163,14 @@ func (p *IdP) userinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the user no longer exists", http.StatusUnauthorized)
 		return
 	}
-	info := map[string]any{
-		"sub":         p.store.Sub(u.ID, at.AppID),
-		"name":        u.DisplayName,
-		"family_name": u.Surname,
-		"given_name":  u.GivenName,
-		"picture":     GraphResource + "/v1.0/me/photo/$value",
+	// As Graph's userinfo: the names need the profile scope, the e-mail the email
+	// scope; the token's scp says which were granted.
+	info := map[string]any{"sub": p.store.Sub(u.ID, at.AppID)}
+	if slices.Contains(at.Scopes, "profile") {
+		info["name"], info["family_name"], info["given_name"] = u.DisplayName, u.Surname, u.GivenName
+		info["picture"] = GraphResource + "/v1.0/me/photo/$value"
 	}
-	if u.Mail != "" && !p.faultsFor(at.AppID).noEmail {
+	if u.Mail != "" && slices.Contains(at.Scopes, "email") && !p.faultsFor(at.AppID).noEmail {
 		info["email"] = u.Mail
 	}
 	writeJSON(w, http.StatusOK, info)

@@ -136,7 +136,7 @@ func TestParseRefusals(t *testing.T) {
 		{name: "pairwise key", changes: []change{{"pairwise_key", "short"}},
 			want: "pairwise_key: is not base64url (unpadded) of at least 16 bytes; leave it out to have one generated"},
 		{name: "scenario", changes: []change{{"scenarios", []any{"sunny"}}},
-			want: `scenarios[0]: "sunny" is not a scenario (clock-skew, expired-cert, cert-rollover, sha1, sign-response, sign-both, unsigned, groups-overage, no-email, guest-user, transient-nameid, consent-required, expired-secret, slow)`},
+			want: `scenarios[0]: "sunny" is not a scenario (clock-skew, expired-cert, cert-rollover, sha1, sign-response, sign-both, unsigned, groups-overage, no-email, guest-user, transient-nameid, old-session, mfa-session, consent-required, expired-secret, slow)`},
 
 		{name: "no domains", changes: []change{{"domains", []any{}}}, want: "domains: is empty; a tenant has at least its initial *.onmicrosoft.com domain"},
 		{name: "bad domain", changes: []change{{"domains.2.name", "not a domain"}}, want: `domains[2].name: "not a domain" is not a domain name`},

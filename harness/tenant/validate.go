@@ -725,7 +725,7 @@ func (v *validator) scenarios(p string, names []string) {
 // effect; a new one is added here first so tenant files may name it.
 var scenarioNames = []string{
 	"clock-skew", "expired-cert", "cert-rollover", "sha1", "sign-response", "sign-both",
-	"unsigned", "groups-overage", "no-email", "guest-user", "transient-nameid",
+	"unsigned", "groups-overage", "no-email", "guest-user", "transient-nameid", "old-session", "mfa-session",
 	"consent-required", "expired-secret", "slow",
 }
 

@@ -20,7 +20,8 @@ const (
 // verdictLevel maps a report's verdict to its colour.
 func verdictLevel(r *inspect.Report) level {
 	switch r.Verdict {
-	case "error":
+	case inspect.VerdictError, inspect.VerdictUnverified:
+		// Not verified is not OK: it is coloured as the exit status treats it.
 		return levelError
 	case "warning":
 		return levelWarning

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -511,7 +512,8 @@ func (sc *setupScreen) saveWithDialog(name string, data []byte, done func(string
 		sc.env.async(func() func() {
 			_, werr := w.Write(data)
 			err := errors.Join(werr, w.Close())
-			return func() { done(w.URI().Path(), err) }
+			// The URI's path has "/" even on Windows; a person reads the native form.
+			return func() { done(filepath.FromSlash(w.URI().Path()), err) }
 		})
 	}, sc.env.win)
 	d.SetFileName(name)
