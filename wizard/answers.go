@@ -26,8 +26,8 @@ func ParseAnswers(b []byte, p Protocol) (Answers, error) {
 	// The keys are the inputs the steps' instructions ask for, and those only
 	// automatic mode takes.
 	known := map[StepName]map[string]bool{}
-	s := &Session{Ticket: &Ticket{SAML: &TicketSAML{}, OIDC: &TicketOIDC{}}}
-	for _, d := range path(p) {
+	s := &Session{Ticket: &Ticket{SAML: &TicketSAML{}, OIDC: &TicketOIDC{}, SCIM: &TicketSCIM{}}}
+	for _, d := range pathFor(p, s.Ticket) {
 		known[d.Name] = map[string]bool{}
 		for _, in := range append(d.instructions(s).Inputs, d.AutoInputs...) {
 			known[d.Name][in.Key] = true
@@ -37,7 +37,7 @@ func ParseAnswers(b []byte, p Protocol) (Answers, error) {
 	for step, kv := range raw {
 		n := StepName(step)
 		if known[n] == nil {
-			return nil, fmt.Errorf("the answers file names the step %q, which %s does not have: use %s", step, strings.ToUpper(string(p)), stepList(Steps(p)))
+			return nil, fmt.Errorf("the answers file names the step %q, which %s does not have: use %s", step, strings.ToUpper(string(p)), stepList(TicketSteps(p, s.Ticket)))
 		}
 		out[n] = map[string]string{}
 		for k, v := range kv {
@@ -71,7 +71,7 @@ func ParseAnswers(b []byte, p Protocol) (Answers, error) {
 // Apply sets the answers as the session's inputs. "$NAME" values are read from the
 // environment; an unset variable is an error naming it.
 func (a Answers) Apply(s *Session) error {
-	for _, n := range Steps(s.Protocol()) {
+	for _, n := range s.StepNames() {
 		for k, v := range a[n] {
 			if name, ok := strings.CutPrefix(v, "$"); ok && name != "" {
 				ev, set := os.LookupEnv(name)

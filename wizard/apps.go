@@ -47,6 +47,11 @@ func (s *Session) createApp(ctx context.Context, t *Target, st *StepState, resum
 	if s.state.App.AppID != "" {
 		return append(out, ok("app-exists", InAppName, fmt.Sprintf("%q is registered with client ID %s.", s.state.App.DisplayName, s.state.App.AppID))), nil
 	}
+	for _, key := range []string{InClientID, InAppID} {
+		if id := st.Inputs[key]; id != "" {
+			return s.adoptApp(ctx, t, key, id, out)
+		}
+	}
 	if resumed {
 		found, err := t.Directory.ApplicationsByName(ctx, name)
 		if err != nil {
@@ -67,6 +72,31 @@ func (s *Session) createApp(ctx context.Context, t *Target, st *StepState, resum
 	}
 	s.state.App = app
 	return append(out, ok("app-created", InAppName, fmt.Sprintf("Registered %q: client ID %s.", app.DisplayName, app.AppID))), nil
+}
+
+// adoptApp takes the existing app whose client ID the administrator gave (key) as the
+// setup's, instead of making a second one.
+func (s *Session) adoptApp(ctx context.Context, t *Target, key, id string, out []check.Result) ([]check.Result, error) {
+	r := check.ClientID(id)
+	r.Field = key
+	if r.Failed() {
+		return append(out, r), nil
+	}
+	id = strings.ToLower(strings.Trim(strings.TrimSpace(id), "{}"))
+	found, err := t.Directory.Application(ctx, App{AppID: id})
+	if err != nil {
+		if ctx.Err() != nil {
+			return out, err
+		}
+		return append(out, fail("app-not-found", key, fmt.Sprintf("No app with client ID %s could be read in this tenant (%s).", id, lowerFirst(err.Error())),
+			"Copy the Application (client) ID from the app's Overview page, or remove it from the answers to have the wizard make the app.")), nil
+	}
+	app, err := t.Directory.EnsureServicePrincipal(ctx, found.App)
+	if err != nil {
+		return out, err
+	}
+	s.state.App = app
+	return append(out, ok("app-adopted", key, fmt.Sprintf("Took the existing app %q (client ID %s) as this setup's; no app was made.", app.DisplayName, app.AppID))), nil
 }
 
 // manualIDs checks a pasted client (application) ID and tenant, and resolves the

@@ -419,6 +419,7 @@ func TestSessionReadableWhileStepRuns(t *testing.T) {
 	}
 	opened := make(chan string, 1)
 	tgt.Open = func(u string) error { opened <- u; return nil } // nobody comes back
+	tgt.SignInAs = nil                                          // as on Entra: a person signs in in the browser
 	c, cancel := context.WithCancel(ctx(t))
 	done := make(chan wizard.StepState, 1)
 	go func() {

@@ -63,8 +63,19 @@ func newFixture(t testing.TB, scenarios ...string) *fixture {
 // target is the harness as the wizard reaches it, with the robot signing in as login.
 func (f *fixture) target(login, password string) *wizard.Target {
 	b := robot.New(f.srv.Client(), login, password)
+	users := robot.Users{Store: f.srv.Store}
 	return &wizard.Target{Name: "harness", LoginBase: f.srv.BaseURL, GraphURL: f.srv.BaseURL, HTTP: f.srv.Client(), Open: b.Open,
-		TestUser: login}
+		TestUser: login, Unassigned: users.Unassigned,
+		SignInAs: func(user string) (string, func(string) error, error) {
+			if user == login {
+				return login, b.Open, nil // the password given, as a person would type it
+			}
+			l, ub, err := users.Browser(f.srv.Client(), user)
+			if err != nil {
+				return "", nil, err
+			}
+			return l, ub.Open, nil
+		}}
 }
 
 func (f *fixture) alice() *wizard.Target {

@@ -29,12 +29,12 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	defer s.mu.Unlock()
 	i := s.index(n)
 	if i < 0 {
-		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
+		return StepState{}, fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(s.StepNames()))
 	}
 	if first := s.firstOpen(); first >= 0 && i > first && !s.overridable(n, first) {
-		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), Steps(s.Protocol())[first].Title())
+		return s.copyStep(n), fmt.Errorf("%s cannot run yet: %s is not verified", n.Title(), s.StepNames()[first].Title())
 	}
-	d := path(s.Protocol())[i]
+	d := s.path()[i]
 	if s.Mode() == Auto && t.Directory == nil && !d.withoutGraph {
 		return s.copyStep(n), fmt.Errorf("%s in automatic mode needs a Graph sign-in: sign in to Entra, or switch to manual mode", n.Title())
 	}
@@ -67,19 +67,19 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 		}
 	case err != nil:
 		st.Status, st.Error = Failed, err.Error()
-		if perr := s.transition(save, st, n, "failed", st.Error); perr != nil {
+		if perr := s.failed(save, st, n, st.Error); perr != nil {
 			return s.copyStep(n), perr
 		}
 	case check.Failed(checks):
 		st.Status = Failed
-		if perr := s.transition(save, st, n, "failed", firstFailure(checks)); perr != nil {
+		if perr := s.failed(save, st, n, firstFailure(checks)); perr != nil {
 			return s.copyStep(n), perr
 		}
 	default:
 		st.Status, st.VerifiedAt = Verified, s.e.now()
 		next := n
 		if first := s.firstOpen(); first >= 0 {
-			next = Steps(s.Protocol())[first]
+			next = s.StepNames()[first]
 		}
 		msg := "verified " + string(n)
 		if d.completes {
@@ -95,11 +95,28 @@ func (s *Session) Run(ctx context.Context, t *Target, n StepName) (StepState, er
 	return s.copyStep(n), nil
 }
 
+// failed records step st (n) as failed. A failed test login in an enabled session
+// means it is enabled no more: the Enable step is reopened with it. The caller holds
+// s.mu.
+func (s *Session) failed(ctx context.Context, st *StepState, n StepName, why string) error {
+	reopened, err := s.enabledUntested(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.transition(ctx, st, n, "failed", why); err != nil {
+		return err
+	}
+	if reopened == nil {
+		return nil
+	}
+	return s.transition(ctx, reopened, n, "reopened", "not enabled any more: "+reopened.Checks[0].Message)
+}
+
 // overridable reports whether step n may run although the step at first is not
 // verified: a completing step (Enable) after a failed overridable one (the test),
 // where an override reason can be recorded.
 func (s *Session) overridable(n StepName, first int) bool {
-	f := path(s.Protocol())[first]
+	f := s.path()[first]
 	return describe(n).completes && f.overridable && s.steps[f.Name].Status == Failed
 }
 
@@ -136,14 +153,14 @@ func firstFailure(rs []check.Result) string {
 // all are verified. It returns the last step run.
 func (s *Session) RunAll(ctx context.Context, t *Target) (StepState, error) {
 	var last StepState
-	for range len(Steps(s.Protocol())) + 1 {
+	for range len(s.StepNames()) + 1 {
 		if s.Done() {
 			return last, nil
 		}
 		s.mu.Lock()
 		first := s.firstOpen()
 		s.mu.Unlock()
-		n := Steps(s.Protocol())[first]
+		n := s.StepNames()[first]
 		st, err := s.Run(ctx, t, n)
 		last = st
 		if err != nil || st.Status != Verified {
@@ -172,9 +189,27 @@ func (s *Session) defaults(t *Target, d *Step, st *StepState) {
 // holds s.mu.
 func (s *Session) do(ctx context.Context, t *Target, d *Step, st *StepState, resumed bool) ([]check.Result, error) {
 	if s.Mode() == Auto {
+		if out := s.unusedAnswers(d, st); len(out) > 0 {
+			return out, nil
+		}
 		return d.auto(s, ctx, t, st, resumed)
 	}
 	return d.manual(s, ctx, t, st, resumed)
+}
+
+// unusedAnswers refuses, one check each, the manual inputs given to an automatic
+// step that it does not honour.
+func (s *Session) unusedAnswers(d *Step, st *StepState) []check.Result {
+	var out []check.Result
+	for _, in := range d.instructions(s).Inputs {
+		if st.Inputs[in.Key] == "" || slices.Contains(d.autoTakes, in.Key) || slices.ContainsFunc(d.AutoInputs, func(a Input) bool { return a.Key == in.Key }) {
+			continue
+		}
+		out = append(out, fail("answer-not-used", in.Key,
+			fmt.Sprintf("Automatic mode does not use %s.%s (%s): it makes or finds that itself.", d.Name, in.Key, in.Label),
+			"Remove it from the answers, or give every value by hand in a manual setup."))
+	}
+	return out
 }
 
 func ok(id, field, msg string) check.Result {

@@ -63,9 +63,18 @@ type Target struct {
 	Open func(url string) error
 	// Scenarios are the harness's scenarios in effect, recorded in the evidence bundle.
 	Scenarios []string
-	// TestUser is the user the test login is expected to sign in as (the harness's
-	// seeded user), recorded with the run.
+	// TestUser is the user the test login signs in as when the administrator names
+	// none (the harness's seeded user).
 	TestUser string
+	// SignInAs completes a test login as the named user with no person at the
+	// keyboard (the harness: its robot, with the tenant's credentials for that user):
+	// it returns the user's sign-in name and what opens the sign-in URL, or an error
+	// of one sentence when the user cannot sign in there. Nil on Entra, where a
+	// person signs in, in the browser Open shows.
+	SignInAs func(user string) (login string, open func(url string) error, err error)
+	// Unassigned names a user who can sign in but is not assigned to the app (its
+	// appId), for the test's negative; "" when there is none. Nil on Entra.
+	Unassigned func(appID string) string
 }
 
 func (t *Target) client() *http.Client {
@@ -185,12 +194,12 @@ func (e *Engine) Create(ctx context.Context, n NewSession) (*Session, error) {
 	now := e.now()
 	s := &Session{e: e, Ticket: t, steps: map[StepName]*StepState{}}
 	s.state.TenantID = strings.TrimSpace(n.TenantID)
-	for _, name := range Steps(n.Protocol) {
+	for _, name := range TicketSteps(n.Protocol, t) {
 		s.steps[name] = &StepState{Name: name, Status: NotStarted}
 	}
 	data, _ := json.Marshal(s.state)
 	s.rec = store.Session{ID: id, Vendor: t.Vendor, Ticket: n.Ticket, Protocol: string(n.Protocol), Target: n.Target,
-		TenantID: s.state.TenantID, Mode: string(n.Mode), Current: string(Steps(n.Protocol)[0]), Status: SessionInProgress,
+		TenantID: s.state.TenantID, Mode: string(n.Mode), Current: string(TicketSteps(n.Protocol, t)[0]), Status: SessionInProgress,
 		Data: data, Created: now, Updated: now}
 	ev := store.Event{Session: id, At: now, Kind: "created",
 		Message: fmt.Sprintf("setup of %s by %s, %s mode, target %s", t.Vendor, strings.ToUpper(string(n.Protocol)), n.Mode, n.Target)}
@@ -236,7 +245,7 @@ func (e *Engine) Load(ctx context.Context, id string) (*Session, error) {
 			return nil, fmt.Errorf("setup %s has unreadable progress (%v): export it for support and start a new setup", id, err)
 		}
 	}
-	for _, name := range Steps(s.Protocol()) {
+	for _, name := range s.StepNames() {
 		s.steps[name] = &StepState{Name: name, Status: NotStarted}
 	}
 	rows, err := e.DB.Steps(ctx, id)
@@ -263,6 +272,9 @@ func (e *Engine) Load(ctx context.Context, id string) (*Session, error) {
 			_ = json.Unmarshal(r.Outputs, &o)
 			st.Error = o.Error
 		}
+	}
+	if err := s.reconcile(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -318,7 +330,7 @@ func (s *Session) Steps() []StepState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []StepState
-	for _, n := range Steps(s.Protocol()) {
+	for _, n := range s.StepNames() {
 		out = append(out, s.copyStep(n))
 	}
 	return out
@@ -360,7 +372,7 @@ func (s *Session) SetInput(step StepName, key, value string) error {
 	defer s.mu.Unlock()
 	st, ok := s.steps[step]
 	if !ok {
-		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), step, stepList(Steps(s.Protocol())))
+		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), step, stepList(s.StepNames()))
 	}
 	if secretInputs[key] {
 		value = strings.TrimSpace(value)
@@ -401,7 +413,7 @@ func (s *Session) secretValue(key string) (string, bool, error) {
 }
 
 // index is the position of a step in the session's path.
-func (s *Session) index(n StepName) int { return slices.Index(Steps(s.Protocol()), n) }
+func (s *Session) index(n StepName) int { return slices.Index(s.StepNames(), n) }
 
 // GoTo moves the session to a step: any verified step, or the first that is not.
 // Inputs of every step are kept.
@@ -410,10 +422,10 @@ func (s *Session) GoTo(ctx context.Context, n StepName) error {
 	defer s.mu.Unlock()
 	i := s.index(n)
 	if i < 0 {
-		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
+		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(s.StepNames()))
 	}
 	if first := s.firstOpen(); first >= 0 && i > first {
-		return fmt.Errorf("%s is not reachable yet: %s comes first", n.Title(), Steps(s.Protocol())[first].Title())
+		return fmt.Errorf("%s is not reachable yet: %s comes first", n.Title(), s.StepNames()[first].Title())
 	}
 	// The step being left is saved with its inputs, so what was typed there survives
 	// a restart as well as the move.
@@ -430,7 +442,7 @@ func (s *Session) SaveInputs(ctx context.Context, n StepName) error {
 	defer s.mu.Unlock()
 	st, ok := s.steps[n]
 	if !ok {
-		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(Steps(s.Protocol())))
+		return fmt.Errorf("%s has no step %q: the steps are %s", strings.ToUpper(string(s.Protocol())), n, stepList(s.StepNames()))
 	}
 	return s.transition(ctx, st, StepName(s.rec.Current), "inputs", "saved the inputs of "+string(n))
 }
@@ -441,7 +453,7 @@ func (s *Session) Back(ctx context.Context) error {
 	if i <= 0 {
 		return nil
 	}
-	return s.GoTo(ctx, Steps(s.Protocol())[i-1])
+	return s.GoTo(ctx, s.StepNames()[i-1])
 }
 
 // Next moves to the first step that is not verified (the current one stays when it
@@ -453,12 +465,12 @@ func (s *Session) Next(ctx context.Context) error {
 	if first < 0 {
 		return nil
 	}
-	return s.GoTo(ctx, Steps(s.Protocol())[first])
+	return s.GoTo(ctx, s.StepNames()[first])
 }
 
 // firstOpen is the index of the first step not verified, or -1.
 func (s *Session) firstOpen() int {
-	for i, d := range path(s.Protocol()) {
+	for i, d := range s.path() {
 		if s.steps[d.Name].Status == Verified {
 			continue
 		}
@@ -476,7 +488,7 @@ func (s *Session) overridden() bool {
 	if s.state.Enabled == nil || s.state.Enabled.Override == "" {
 		return false
 	}
-	return slices.ContainsFunc(path(s.Protocol()), func(d *Step) bool { return d.completes && s.steps[d.Name].Status == Verified })
+	return slices.ContainsFunc(s.path(), func(d *Step) bool { return d.completes && s.steps[d.Name].Status == Verified })
 }
 
 // transition persists the session (state, current step) and one step's record with an

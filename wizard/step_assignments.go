@@ -21,8 +21,9 @@ var assignmentsStep = &Step{
 	defaults: func(_ *Session, _ *Target, set func(key, value string)) {
 		set(InAssignmentRequired, "yes")
 	},
-	auto:   (*Session).autoAssignments,
-	manual: (*Session).manualAssignments,
+	auto:      (*Session).autoAssignments,
+	autoTakes: []string{InPrincipals, InAssignmentRequired},
+	manual:    (*Session).manualAssignments,
 }
 
 // assignmentsInstructions are how to assign users and groups by hand.

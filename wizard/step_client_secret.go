@@ -13,11 +13,14 @@ import (
 const StepClientSecret StepName = "client-secret"
 
 var clientSecretStep = &Step{
-	Name:         StepClientSecret,
-	Title:        "Client secret",
+	Name:  StepClientSecret,
+	Title: "Client secret",
+	// Automatic mode asks before it replaces a secret whose value is lost.
+	AutoInputs:   []Input{{Key: InNewSecret, Label: "Make a new secret (yes)", Optional: true, Hint: "only when the one made earlier is lost"}},
 	Verifies:     "Entra issues a token for the client ID and secret, and the secret's expiry is known.",
 	instructions: clientSecretInstructions,
 	auto:         (*Session).clientSecret,
+	autoTakes:    []string{InSecretExpires},
 	manual:       (*Session).clientSecret,
 }
 
@@ -69,7 +72,36 @@ func (s *Session) clientSecret(ctx context.Context, t *Target, st *StepState, re
 				}
 			}
 		}
-		pw, err := t.Directory.AddPassword(ctx, s.state.App, s.secretName(), now.Add(DefaultSecretLifetime))
+		lost, ask, err := s.lostSecret(st)
+		if err != nil {
+			return nil, err
+		}
+		if ask != nil {
+			return []check.Result{*ask}, nil
+		}
+		if lost != "" && !resumed {
+			if err := t.Directory.RemovePassword(ctx, s.state.App, lost); err != nil {
+				out = append(out, warn("lost-secret-kept", InClientSecret, fmt.Sprintf("The lost secret %s could not be removed from the app (%v).", lost, err),
+					"Remove it under Certificates & secrets: nobody knows its value."))
+			} else {
+				out = append(out, ok("lost-secret-removed", InClientSecret, fmt.Sprintf("Removed secret %s, whose value was lost.", lost)))
+			}
+		}
+		end := now.Add(DefaultSecretLifetime)
+		if e := st.Inputs[InSecretExpires]; e != "" {
+			d, err := time.Parse(time.DateOnly, e)
+			switch {
+			case err != nil:
+				return append(out, fail("bad-date", InSecretExpires, fmt.Sprintf("%q is not a date.", e), "Give the expiry as YYYY-MM-DD.")), nil
+			case !d.After(now):
+				return append(out, fail("secret-expires-past", InSecretExpires, fmt.Sprintf("%s is not in the future.", e), "Give an expiry date after today.")), nil
+			case d.After(now.AddDate(2, 0, 1)):
+				return append(out, fail("secret-expires-too-late", InSecretExpires, fmt.Sprintf("%s is more than 24 months away, longer than the portal lets a secret live.", e),
+					"Give an expiry within 24 months.")), nil
+			}
+			end = d
+		}
+		pw, err := t.Directory.AddPassword(ctx, s.state.App, s.secretName(), end)
 		if err != nil {
 			return out, err
 		}

@@ -18,6 +18,7 @@ var domainStep = &Step{
 	ManualInputsHeading: "Your answers",
 	instructions:        domainInstructions,
 	auto:                (*Session).domain,
+	autoTakes:           []string{InDomains},
 	manual:              (*Session).domain,
 	withoutGraph:        true,
 }

@@ -23,8 +23,10 @@ var enableStep = &Step{
 	instructions: enableInstructions,
 	defaults:     enableDefaults,
 	auto:         (*Session).enable,
-	manual:       (*Session).enable,
-	completes:    true,
+	autoTakes: []string{InLoginMethods, InDefaultRole, InAutoMembership, InJIT, InEnforceDomain, InBreakGlassAck,
+		InOverride, InRemoveLoopback}, // the same choices in either mode
+	manual:    (*Session).enable,
+	completes: true,
 }
 
 // enableInstructions are the vendor-side choices to make.
@@ -70,7 +72,10 @@ type EnableRecord struct {
 	// Override is the reason given for enabling without a passing test.
 	Override string `json:"override,omitempty"`
 	// TestRun is the passing test the connection was enabled on (0 with an override).
-	TestRun         int64 `json:"test_run,omitempty"`
+	TestRun int64 `json:"test_run,omitempty"`
+	// LatestTest is the latest test login when it was enabled, passing or not: a
+	// later one that fails means the connection is no longer enabled.
+	LatestTest      int64 `json:"latest_test,omitempty"`
 	LoopbackRemoved bool  `json:"loopback_removed,omitempty"`
 	LoopbackRemains bool  `json:"loopback_remains,omitempty"`
 }
@@ -89,6 +94,9 @@ func (s *Session) enable(ctx context.Context, t *Target, st *StepState, _ bool) 
 	rec, out := enableChoices(s.Ticket, s.state.Domains, last, st.Inputs, s.e.now())
 	if check.Failed(out) {
 		return out, nil
+	}
+	if last != nil {
+		rec.LatestTest = last.ID
 	}
 	r, err := s.removeLoopback(ctx, t, rec, st.Inputs)
 	if err != nil {

@@ -19,6 +19,7 @@ var enterpriseAppStep = &Step{
 	instructions: enterpriseAppInstructions,
 	defaults:     appNameDefault,
 	auto:         (*Session).autoEnterpriseApp,
+	autoTakes:    []string{InAppID}, // an existing app to adopt
 	manual:       (*Session).manualEnterpriseApp,
 }
 

@@ -15,6 +15,7 @@ var registrationStep = &Step{
 	Title:        "App registration",
 	Verifies:     "The app is registered in the setup's tenant, and Entra knows its client ID there.",
 	AutoInputs:   []Input{appNameInput},
+	autoTakes:    []string{InClientID}, // an existing app to adopt
 	instructions: registrationInstructions,
 	defaults:     appNameDefault,
 	auto:         (*Session).autoRegistration,

@@ -17,6 +17,7 @@ var samlURLsStep = &Step{
 	Verifies:     "Entra accepts a SAML request from the vendor's Entity ID answered at the vendor's and the test login's Reply URLs.",
 	instructions: samlURLsInstructions,
 	auto:         (*Session).autoSAMLURLs,
+	autoTakes:    []string{InEntityID},
 	manual:       (*Session).manualSAMLURLs,
 }
 
@@ -43,9 +44,12 @@ func samlURLsInstructions(s *Session) Instructions {
 	}
 }
 
-func (s *Session) autoSAMLURLs(ctx context.Context, t *Target, _ *StepState, _ bool) ([]check.Result, error) {
+func (s *Session) autoSAMLURLs(ctx context.Context, t *Target, st *StepState, _ bool) ([]check.Result, error) {
 	app := s.state.App
 	entity, acs := s.Ticket.entityID(), s.Ticket.acsURL()
+	if e := st.Inputs[InEntityID]; e != "" {
+		entity = e // the administrator's, over the ticket's
+	}
 	relay := ""
 	if s.Ticket.SAML != nil {
 		relay = s.Ticket.SAML.RelayState

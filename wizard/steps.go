@@ -43,6 +43,10 @@ type Step struct {
 	defaults func(s *Session, t *Target, set func(key, value string))
 	// auto carries the step out through Graph; manual checks what the admin did.
 	auto, manual stepFunc
+	// autoTakes are the keys of the manual inputs automatic mode honours; any other
+	// manual input given to an automatic run is refused with a sentence, so an answer
+	// is never silently ignored.
+	autoTakes []string
 	// withoutGraph lets the step run in automatic mode with no Graph sign-in.
 	withoutGraph bool
 	// overridable lets a completing step run although this one failed, recording
@@ -82,7 +86,37 @@ func path(p Protocol) []*Step {
 	return paths[OIDC]
 }
 
-// Steps lists the steps of a protocol in order.
+// pathFor is the steps of a protocol for a ticket: Provisioning comes before Enable
+// when the ticket asks for it, so the connection is enabled once users can arrive.
+func pathFor(p Protocol, t *Ticket) []*Step {
+	ds := path(p)
+	if t == nil || t.SCIM == nil {
+		return ds
+	}
+	out := slices.Clone(ds)
+	return slices.Insert(out, slices.Index(out, enableStep), provisioningStep)
+}
+
+// optionalSteps are the steps a path has only when the ticket asks for them.
+var optionalSteps = []*Step{provisioningStep}
+
+// TicketSteps lists the steps of a protocol for a ticket in order.
+func TicketSteps(p Protocol, t *Ticket) []StepName {
+	var out []StepName
+	for _, d := range pathFor(p, t) {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// path is the session's steps.
+func (s *Session) path() []*Step { return pathFor(s.Protocol(), s.Ticket) }
+
+// StepNames lists the session's steps in order: its protocol's, and Provisioning
+// when its ticket asks for it.
+func (s *Session) StepNames() []StepName { return TicketSteps(s.Protocol(), s.Ticket) }
+
+// Steps lists the steps of a protocol in order, without the optional ones.
 func Steps(p Protocol) []StepName {
 	var out []StepName
 	for _, d := range path(p) {
@@ -98,6 +132,11 @@ func describe(n StepName) *Step {
 			if d.Name == n {
 				return d
 			}
+		}
+	}
+	for _, d := range optionalSteps {
+		if d.Name == n {
+			return d
 		}
 	}
 	return nil
@@ -154,6 +193,7 @@ const (
 	InRedirectURI        = "redirect_uri"
 	InClientSecret       = "client_secret" // never stored: kept by the secret keeper
 	InSecretExpires      = "secret_expires"
+	InNewSecret          = "new_secret"
 	InEntityID           = "entity_id"
 	InReplyURL           = "reply_url"
 	InMetadataURL        = "metadata_url"
@@ -164,6 +204,7 @@ const (
 	InPrincipals         = "principals"
 	InAssignmentRequired = "assignment_required"
 	InTestUser           = "test_user"
+	InRefusedUser        = "refused_user"
 	InLoginMethods       = "login_methods"
 	InDefaultRole        = "default_role"
 	InAutoMembership     = "auto_membership"

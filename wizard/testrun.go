@@ -23,7 +23,12 @@ type TestRun struct {
 	// Scenarios are the harness scenarios in effect, when the target was the harness.
 	Scenarios []string `json:"scenarios,omitempty"`
 	// User is who signed in, as the answer names them.
-	User      string             `json:"user,omitempty"`
+	User string `json:"user,omitempty"`
+	// Named is who the test was to sign in as; a passing run's User is them.
+	Named string `json:"named,omitempty"`
+	// Refusal is the negative, when the app requires assignment: a user who is not
+	// assigned tried to sign in and was to be refused.
+	Refusal   *Refusal           `json:"refusal,omitempty"`
 	Verdict   string             `json:"verdict"`
 	Findings  []inspect.Finding  `json:"findings"`
 	Claims    []inspect.Claim    `json:"claims,omitempty"`
@@ -36,6 +41,21 @@ type TestRun struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Error is why the login could not be run at all.
 	Error string `json:"error,omitempty"`
+}
+
+// Refusal is a sign-in by a user who is not assigned to an app that requires
+// assignment: proven when Entra refused it with AADSTS50105. With no User, nobody
+// could be tried.
+type Refusal struct {
+	// User is who was to be refused.
+	User string `json:"user"`
+	// Proven is true when Entra refused them with AADSTS50105.
+	Proven bool `json:"proven"`
+	// AADSTS is the code Entra answered, if any.
+	AADSTS string `json:"aadsts,omitempty"`
+	// Message says what happened, in one sentence; Fix what to do when not proven.
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
 }
 
 // FindingCodes lists the codes of the run's findings, sorted.
@@ -70,6 +90,11 @@ func (s *Session) TestRuns(ctx context.Context) ([]TestRun, error) {
 const (
 	CodeRequiredClaimMissing = "required-claim-missing"
 	CodeLoginFailed          = "login-failed"
+	// CodeWrongUser: the answer names someone other than the user the test named.
+	CodeWrongUser = "wrong-user"
+	// CodeNotRefused: a user who is not assigned was not refused with AADSTS50105
+	// (a check of the test step; the run's Refusal says why).
+	CodeNotRefused = "unassigned-not-refused"
 )
 
 // login performs the test login through the embedded SP.

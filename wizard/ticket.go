@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ssowizard/ssowizard/wizard/check"
 )
@@ -41,6 +43,9 @@ type Ticket struct {
 	Protocols []Protocol  `json:"protocols"`
 	OIDC      *TicketOIDC `json:"oidc,omitempty"`
 	SAML      *TicketSAML `json:"saml,omitempty"`
+	// SCIM, when set, asks for provisioning: Entra pushes the assigned users (and
+	// groups) to the vendor's SCIM 2.0 endpoint.
+	SCIM *TicketSCIM `json:"scim,omitempty"`
 	// RequiredClaims are the claims the vendor reads (short names: email, name,
 	// given_name, family_name, groups, oid, upn …); a test login lacking one fails.
 	RequiredClaims []string `json:"required_claims,omitempty"`
@@ -76,6 +81,67 @@ type TicketSAML struct {
 	// MetadataBy is how the vendor takes the IdP side: url, xml or fingerprint; empty
 	// means any.
 	MetadataBy string `json:"metadata_by,omitempty"`
+}
+
+// TicketSCIM is the vendor's provisioning side: the SCIM 2.0 endpoint Entra's
+// provisioning service writes to (Enterprise applications > the app > Provisioning).
+type TicketSCIM struct {
+	// BaseURL is Entra's Tenant URL: the vendor's SCIM base, https (http only on
+	// loopback), optionally with the ?aadOptscim062020 flag.
+	BaseURL string `json:"base_url"`
+	// Auth is how Entra authenticates: bearer (the Secret Token; the default) or
+	// basic (a username and password some vendors issue instead).
+	Auth string `json:"auth,omitempty"`
+	// TokenExpires is when the vendor's token ends (YYYY-MM-DD), when the vendor says.
+	TokenExpires string `json:"token_expires,omitempty"`
+	// RequiredAttributes are the SCIM attributes the vendor needs on a user
+	// (userName, name.givenName, emails[type eq "work"].value …).
+	RequiredAttributes []string `json:"required_attributes,omitempty"`
+	// Groups says the vendor takes groups and their members, not only users.
+	Groups bool `json:"groups,omitempty"`
+	// Behaviour is which Entra SCIM dialect the vendor expects: default (Entra's
+	// capitalised PATCH ops and "False" strings) or compliant (RFC 7644, what the
+	// aadOptscim062020 flag turns on). Empty means default.
+	Behaviour string `json:"behaviour,omitempty"`
+}
+
+// SCIM authentication kinds and behaviours a ticket can name.
+const (
+	SCIMBearer    = "bearer"
+	SCIMBasic     = "basic"
+	SCIMDefault   = "default"
+	SCIMCompliant = "compliant"
+)
+
+// AuthKind is the ticket's authentication kind, bearer when unsaid.
+func (c *TicketSCIM) AuthKind() string {
+	if c.Auth == "" {
+		return SCIMBearer
+	}
+	return c.Auth
+}
+
+// Compliant reports whether the vendor expects Entra's compliant (aadOptscim062020)
+// behaviour.
+func (c *TicketSCIM) Compliant() bool { return c.Behaviour == SCIMCompliant }
+
+// TenantURL is what goes in Entra's Tenant URL box: the base URL, with the
+// aadOptscim062020 flag when the vendor expects the compliant behaviour.
+func (c *TicketSCIM) TenantURL() string {
+	u := strings.TrimSpace(c.BaseURL)
+	if !c.Compliant() || strings.Contains(strings.ToLower(u), strings.ToLower(check.SCIMCompliantFlag)) {
+		return u
+	}
+	if strings.Contains(u, "?") {
+		return u + "&" + check.SCIMCompliantFlag
+	}
+	return u + "?" + check.SCIMCompliantFlag
+}
+
+// TokenEnd is the token's expiry, zero when unknown.
+func (c *TicketSCIM) TokenEnd() time.Time {
+	end, _ := time.Parse(time.DateOnly, c.TokenExpires)
+	return end
 }
 
 //go:embed demo_ticket.json
@@ -130,7 +196,7 @@ func ParseTicket(b []byte) (*Ticket, error) {
 			return nil, &TicketError{Path: te.Field, Msg: fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value)}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return nil, &TicketError{Path: f, Msg: "is not a ticket field: check its spelling"}
+			return nil, &TicketError{Path: unknownFieldPath(b, f), Msg: "is not a ticket field: check its spelling"}
 		case errors.Is(err, io.EOF):
 			return nil, &TicketError{Msg: "is empty"}
 		}
@@ -143,6 +209,42 @@ func ParseTicket(b []byte) (*Ticket, error) {
 		return nil, err
 	}
 	return &t, nil
+}
+
+// unknownFieldPath is the JSON path of the unknown field f: encoding/json names only
+// the key, so the path is found again, the shallowest first (scim.token, not token).
+func unknownFieldPath(b []byte, f string) string {
+	var v any
+	if json.Unmarshal(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), &v) != nil {
+		return f
+	}
+	type node struct {
+		path string
+		v    any
+	}
+	queue := []node{{"", v}}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		switch x := n.v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				p := k
+				if n.path != "" {
+					p = n.path + "." + k
+				}
+				if k == f {
+					return p
+				}
+				queue = append(queue, node{p, x[k]})
+			}
+		case []any:
+			for i, e := range x {
+				queue = append(queue, node{fmt.Sprintf("%s[%d]", n.path, i), e})
+			}
+		}
+	}
+	return f
 }
 
 // Validate checks that the ticket is complete and consistent.
@@ -186,6 +288,9 @@ func (t *Ticket) Validate() error {
 			return bad("saml.metadata_by", fmt.Sprintf("is %q: use url, xml or fingerprint", t.SAML.MetadataBy))
 		}
 	}
+	if err := t.SCIM.validate(); err != nil {
+		return err
+	}
 	for i, m := range t.LoginMethods {
 		if m != LoginPassword && m != LoginSSO && m != LoginBoth {
 			return bad(fmt.Sprintf("login_methods[%d]", i), fmt.Sprintf("is %q: use password, sso or both", m))
@@ -199,6 +304,43 @@ func (t *Ticket) Validate() error {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && !isLoopbackURL(u)) {
 			return bad("submit_url", "must be an https URL")
 		}
+	}
+	return nil
+}
+
+func (c *TicketSCIM) validate() error {
+	if c == nil {
+		return nil
+	}
+	bad := func(path, msg string) error { return &TicketError{Path: "scim." + path, Msg: msg} }
+	if r := check.SCIMBaseURL(c.BaseURL); r.Failed() {
+		return bad("base_url", lowerFirst(r.Message))
+	}
+	switch c.Auth {
+	case "", SCIMBearer, SCIMBasic:
+	default:
+		return bad("auth", fmt.Sprintf("is %q: use bearer or basic", c.Auth))
+	}
+	if c.TokenExpires != "" {
+		if _, err := time.Parse(time.DateOnly, c.TokenExpires); err != nil {
+			return bad("token_expires", fmt.Sprintf("is %q, not a date: write it as YYYY-MM-DD", c.TokenExpires))
+		}
+	}
+	for i, a := range c.RequiredAttributes {
+		if r := check.SCIMAttribute(a); r.Failed() {
+			return bad(fmt.Sprintf("required_attributes[%d]", i), lowerFirst(r.Message))
+		}
+		if slices.Index(c.RequiredAttributes, a) != i {
+			return bad(fmt.Sprintf("required_attributes[%d]", i), fmt.Sprintf("repeats %q", a))
+		}
+	}
+	switch c.Behaviour {
+	case "", SCIMDefault, SCIMCompliant:
+	default:
+		return bad("behaviour", fmt.Sprintf("is %q: use default or compliant", c.Behaviour))
+	}
+	if flagged := strings.Contains(strings.ToLower(c.BaseURL), strings.ToLower(check.SCIMCompliantFlag)); flagged && c.Behaviour == SCIMDefault {
+		return bad("behaviour", fmt.Sprintf("is default, but base_url carries %s, which selects the compliant behaviour: drop one of them", check.SCIMCompliantFlag))
 	}
 	return nil
 }

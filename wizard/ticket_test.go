@@ -36,6 +36,17 @@ func TestParseTicketRefusals(t *testing.T) {
 		{"default role not a role", `{` + base + `,"roles":["A"],"default_role":"B"}`, "default_role"},
 		{"http submit", `{` + base + `,"submit_url":"http://v.example/x"}`, "submit_url"},
 		{"wrong type", `{"vendor":3}`, "vendor"},
+		{"unknown scim field", `{` + base + `,"scim":{"base_url":"https://v.example/scim","token":"x"}}`, "scim.token"},
+		{"scim without url", `{` + base + `,"scim":{}}`, "scim.base_url"},
+		{"scim over http", `{` + base + `,"scim":{"base_url":"http://v.example/scim"}}`, "scim.base_url"},
+		{"scim url with credentials", `{` + base + `,"scim":{"base_url":"https://u:p@v.example/scim"}}`, "scim.base_url"},
+		{"scim auth", `{` + base + `,"scim":{"base_url":"https://v.example/scim","auth":"oauth"}}`, "scim.auth"},
+		{"scim expiry", `{` + base + `,"scim":{"base_url":"https://v.example/scim","token_expires":"next year"}}`, "scim.token_expires"},
+		{"scim attribute", `{` + base + `,"scim":{"base_url":"https://v.example/scim","required_attributes":["userName","emails[type eq"]}}`, "scim.required_attributes[1]"},
+		{"scim repeated attribute", `{` + base + `,"scim":{"base_url":"https://v.example/scim","required_attributes":["userName","userName"]}}`, "scim.required_attributes[1]"},
+		{"scim behaviour", `{` + base + `,"scim":{"base_url":"https://v.example/scim","behaviour":"strict"}}`, "scim.behaviour"},
+		{"scim flag contradicts behaviour", `{` + base + `,"scim":{"base_url":"https://v.example/scim?aadOptscim062020","behaviour":"default"}}`, "scim.behaviour"},
+		{"scim groups not a bool", `{` + base + `,"scim":{"base_url":"https://v.example/scim","groups":"yes"}}`, "scim.groups"},
 		{"two values", `{` + base + `}{}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,5 +89,28 @@ func TestParseAnswers(t *testing.T) {
 		if _, err := wizard.ParseAnswers([]byte(bad), wizard.OIDC); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
+	}
+}
+
+func TestParseTicketSCIM(t *testing.T) {
+	tk, err := wizard.ParseTicket([]byte(`{"vendor":"V","protocols":["saml"],"saml":{"entity_id":"https://v.example","acs_url":"https://v.example/acs"},
+		"scim":{"base_url":"https://v.example/scim/v2","auth":"bearer","token_expires":"2027-12-04","required_attributes":["userName","name.givenName"],"groups":true,"behaviour":"compliant"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tk.SCIM
+	if c.AuthKind() != wizard.SCIMBearer || !c.Groups || !c.Compliant() || c.TokenEnd().Format("2006-01-02") != "2027-12-04" {
+		t.Errorf("scim = %+v", c)
+	}
+	if got := c.TenantURL(); got != "https://v.example/scim/v2?aadOptscim062020" {
+		t.Errorf("TenantURL = %q, want the base with the compliant flag", got)
+	}
+	tk, err = wizard.ParseTicket([]byte(`{"vendor":"V","protocols":["saml"],"saml":{"entity_id":"https://v.example","acs_url":"https://v.example/acs"},
+		"scim":{"base_url":"http://127.0.0.1:8080/scim"}}`))
+	if err != nil {
+		t.Fatalf("a loopback http SCIM URL: %v", err)
+	}
+	if tk.SCIM.AuthKind() != wizard.SCIMBearer || tk.SCIM.Compliant() || tk.SCIM.TenantURL() != "http://127.0.0.1:8080/scim" || !tk.SCIM.TokenEnd().IsZero() {
+		t.Errorf("defaults = %+v", tk.SCIM)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"os"
@@ -81,7 +82,7 @@ func runGUI(e *env, args []string) int {
 	m := ui.NewMain(ui.Deps{
 		App:            a,
 		Inspect:        inspect.Inspect,
-		Fetch:          fetch.Fetch,
+		Fetch:          h.fetch(fetch),
 		Now:            time.Now,
 		Example:        example.response,
 		OpenEngine:     eng.open,
@@ -275,4 +276,20 @@ func (h *guiHarness) target(ctx context.Context, name string, mode wizard.Mode, 
 		return entraTarget("", "", mode == wizard.Auto, prompt, nil) // Open nil: the system browser
 	}
 	return nil, fmt.Errorf("the target %q is unknown: use harness or entra", name)
+}
+
+// fetch is the window's fetcher of trust material: while the harness runs it also
+// trusts the harness's CA, so the Inspector can fetch the local demo tenant's keys and
+// metadata (the window has no CA field; the command line has --ca-cert).
+func (h *guiHarness) fetch(base *fetcher) func(ctx context.Context, url string) ([]byte, error) {
+	return func(ctx context.Context, url string) ([]byte, error) {
+		if srv := h.Server(); srv != nil && srv.CACert != nil {
+			f, err := newFetcher(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.CACert.Raw}))
+			if err != nil {
+				return nil, err
+			}
+			return f.Fetch(ctx, url)
+		}
+		return base.Fetch(ctx, url)
+	}
 }

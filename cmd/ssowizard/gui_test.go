@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/wizard"
 	"github.com/ssowizard/ssowizard/wizard/ui"
 )
@@ -94,5 +96,39 @@ func TestGUIHarness(t *testing.T) {
 	}
 	if len(prompts) != 0 {
 		t.Errorf("building the targets asked the admin to sign in: %+v", prompts)
+	}
+}
+
+// TestGUIFetchTrustsRunningHarness: the window's Inspector fetches the local demo
+// tenant's keys while the harness runs (its CA is trusted then), and is refused with
+// the window's own words, no flag, when it does not.
+func TestGUIFetchTrustsRunningHarness(t *testing.T) {
+	h := &guiHarness{stateDir: harnessStateDir(filepath.Join(t.TempDir(), "ssowizard.db"))}
+	ctx := context.Background()
+	t.Cleanup(func() { h.Stop(ctx) })
+	base, err := newFetcher(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := h.fetch(base)
+	srv, err := h.Start(ctx)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	keys := srv.BaseURL + "/common/discovery/v2.0/keys"
+	b, err := fetch(ctx, keys)
+	if err != nil || !strings.Contains(string(b), `"keys"`) {
+		t.Fatalf("fetching the running harness's keys: %q, %v", b, err)
+	}
+	if err := h.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv2, err := harness.Start(ctx, harness.Config{StateDir: t.TempDir()}) // a harness the window did not start
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv2.Close() })
+	if _, err := fetch(ctx, srv2.BaseURL+"/common/discovery/v2.0/keys"); err == nil || !strings.Contains(err.Error(), "not trusted") {
+		t.Errorf("fetching from a harness the window does not run: %v, want its certificate not trusted", err)
 	}
 }

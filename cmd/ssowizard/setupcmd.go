@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,15 @@ from the environment variable NAME, so a secret need not be written in the file;
 OS keyring, or are held in memory for this run only. In automatic mode against the harness, the
 test user is assigned when no principals are given.
 
+The test login signs in as the test user named (test.test_user; on the harness as that user of
+the local Entra, by default alice) and fails when the answer names anyone else. When the app
+requires assignment it also proves a user who is not assigned is refused (AADSTS50105): on the
+harness one is found; on Entra name one as test.refused_user and sign in as them in a second login.
+
+An automatic OIDC setup resumed without the client secret it made (kept in memory by an earlier
+run, with no keyring) stops at Client secret: run again with --new-secret (or answer
+client-secret.new_secret = yes) to remove the lost one from the app and make a new one.
+
 Each step is printed as it is judged ("✓ Step" or "✗ Step" with what is wrong and what to do), then
 where the run stopped. --json prints one JSON object per step and a last one with the outcome.
 
@@ -54,7 +64,7 @@ resume), 2 usage error or unreadable input (ticket, answers file, database).`
 type setupFlags struct {
 	ticket, protocol, target, tenant, answers string
 	db, session, clientID, logFile            string
-	auto, json, fresh, verbose                bool
+	auto, json, fresh, verbose, newSecret     bool
 	scenarios                                 scenarioFlag
 }
 
@@ -70,6 +80,7 @@ func runSetup(e *env, args []string) int {
 	fs.StringVar(&f.db, "db", "", "the database `FILE` (default $"+dbEnv+", else ssowizard.db in the user config directory)")
 	fs.StringVar(&f.session, "session", "", "resume the setup with this `ID` (see status)")
 	fs.BoolVar(&f.fresh, "new", false, "start a new setup even when one is in progress")
+	fs.BoolVar(&f.newSecret, "new-secret", false, "--auto: make a new client secret when the one made earlier is lost (kept in memory by an earlier run)")
 	fs.Var(&f.scenarios, "scenario", "harness target: apply the fault `NAME` to the local Entra; repeatable")
 	fs.StringVar(&f.clientID, "client-id", graphCLIClientID, "entra target, --auto: the public client `ID` the administrator signs in to Graph with")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per step, then one with the outcome")
@@ -157,7 +168,7 @@ func runSetup(e *env, args []string) int {
 	}
 	out := &setupPrinter{w: e.stdout, json: f.json, session: s.ID()}
 	out.header(s, resumed)
-	return drive(ctx, e, s, tgt, out)
+	return drive(ctx, e, s, tgt, f.newSecret, out)
 }
 
 // check refuses contradictory flags before anything is opened.
@@ -286,23 +297,36 @@ func (f *setupFlags) findSession(ctx context.Context, eng *wizard.Engine, ticket
 
 // drive runs the steps from the first one not verified until one fails, the run is
 // interrupted, or the setup is enabled, printing each as it is judged.
-func drive(ctx context.Context, e *env, s *wizard.Session, t *wizard.Target, out *setupPrinter) int {
+func drive(ctx context.Context, e *env, s *wizard.Session, t *wizard.Target, newSecret bool, out *setupPrinter) int {
 	if s.Mode() == wizard.Auto {
-		// Automatic mode against the harness assigns the user who tests, unless told whom.
-		if st := s.Step(wizard.StepAssignments); st.Status != wizard.Verified && st.Inputs[wizard.InPrincipals] == "" && t.TestUser != "" {
-			if err := s.SetInput(wizard.StepAssignments, wizard.InPrincipals, t.TestUser); err != nil {
+		// Automatic mode against the harness assigns the user who tests (the one named,
+		// else the seeded one), unless told whom.
+		tester := s.Step(wizard.StepTest).Inputs[wizard.InTestUser]
+		if tester == "" {
+			tester = t.TestUser
+		}
+		if st := s.Step(wizard.StepAssignments); st.Status != wizard.Verified && st.Inputs[wizard.InPrincipals] == "" && tester != "" {
+			if err := s.SetInput(wizard.StepAssignments, wizard.InPrincipals, tester); err != nil {
 				return out.fatal(e, err)
 			}
 		}
 	}
-	if code, stop := remakeLostSecret(ctx, e, s, t, out); stop {
-		return code
+	if err := answerLostSecret(s, newSecret, out); err != nil {
+		return out.fatal(e, err)
 	}
-	steps := wizard.Steps(s.Protocol())
+	steps := s.StepNames()
 	for range len(steps) + 1 {
+		if s.Done() {
+			break
+		}
 		next, ok := firstOpen(s)
 		if !ok {
 			break
+		}
+		if overriding(s, next) {
+			// The answers give a reason to enable without a passing test: Enable runs
+			// on the failed test instead of running it again.
+			next = wizard.StepEnable
 		}
 		st, err := s.Run(ctx, t, next)
 		if ctx.Err() != nil {
@@ -323,6 +347,13 @@ func drive(ctx context.Context, e *env, s *wizard.Session, t *wizard.Target, out
 	return out.enabled(ctx, s)
 }
 
+// overriding reports whether the run should go on to Enable over step next, a
+// failed test, because Enable's inputs give a reason to enable without a passing one.
+func overriding(s *wizard.Session, next wizard.StepName) bool {
+	return next == wizard.StepTest && s.Step(next).Status == wizard.Failed &&
+		strings.TrimSpace(s.Step(wizard.StepEnable).Inputs[wizard.InOverride]) != ""
+}
+
 // firstOpen is the first step not verified.
 func firstOpen(s *wizard.Session) (wizard.StepName, bool) {
 	for _, st := range s.Steps() {
@@ -333,37 +364,22 @@ func firstOpen(s *wizard.Session) (wizard.StepName, bool) {
 	return "", false
 }
 
-// remakeLostSecret handles an automatic OIDC setup whose client secret was made by an
-// earlier run and kept in memory only (no keyring): its value is gone, and the test
-// login needs it. The lost secret is removed from the app and the Client secret step
-// run again, which makes a new one.
-func remakeLostSecret(ctx context.Context, e *env, s *wizard.Session, t *wizard.Target, out *setupPrinter) (int, bool) {
-	if s.Mode() != wizard.Auto || s.Protocol() != wizard.OIDC || s.Status() == wizard.SessionEnabled ||
-		s.Step(wizard.StepClientSecret).Status != wizard.Verified || t.Directory == nil {
-		return 0, false
+// answerLostSecret is --new-secret: an automatic setup whose client secret's value is
+// lost (kept in memory by an earlier run) makes a new one only when asked, and the
+// engine removes the lost one from the app. Without the flag the step stops and says
+// so.
+func answerLostSecret(s *wizard.Session, newSecret bool, out *setupPrinter) error {
+	st := s.Step(wizard.StepClientSecret)
+	if s.Mode() != wizard.Auto || !newSecret || st.Status == wizard.Verified {
+		return nil
 	}
-	if _, found, err := e.keeper().Get(s.ID(), wizard.InClientSecret); err != nil || found {
-		return 0, false
+	for _, r := range st.Checks {
+		if r.ID == wizard.CodeSecretLost {
+			out.note("The client secret made earlier was kept in memory only and is lost with that run: making a new one, as --new-secret asks.")
+			return s.SetInput(wizard.StepClientSecret, wizard.InNewSecret, "yes")
+		}
 	}
-	st := s.State()
-	if st.Secret != nil && st.Secret.KeyID != "" {
-		// Best effort: a secret nobody knows the value of is only clutter, and the
-		// step below works without its removal.
-		_ = t.Directory.RemovePassword(ctx, st.App, st.Secret.KeyID)
-	}
-	out.note("The client secret made earlier was kept in memory only and is lost with that run: making a new one.")
-	res, err := s.Run(ctx, t, wizard.StepClientSecret)
-	if ctx.Err() != nil {
-		return out.interrupted(s, wizard.StepClientSecret), true
-	}
-	if err != nil {
-		return out.fatal(e, err), true
-	}
-	out.step(res)
-	if res.Status != wizard.Verified {
-		return out.failed(ctx, s, res), true
-	}
-	return 0, false
+	return nil
 }
 
 // setupPrinter writes the run for a person, or as JSON lines.
@@ -485,6 +501,9 @@ func (p *setupPrinter) failed(ctx context.Context, s *wizard.Session, st wizard.
 		what = "fix the cause shown above"
 	}
 	msg := fmt.Sprintf("Stopped at %s: %s, then run the same command again to resume setup %s.", st.Name.Title(), what, s.ID())
+	if slices.ContainsFunc(st.Checks, func(r check.Result) bool { return r.ID == wizard.CodeSecretLost }) && s.Mode() == wizard.Auto {
+		msg = fmt.Sprintf("Stopped at %s: the secret made earlier is lost; run the same command again with --new-secret to make a new one (setup %s).", st.Name.Title(), s.ID())
+	}
 	return p.finish(ctx, s, "failed", msg, exitWrong)
 }
 
@@ -496,6 +515,10 @@ func (p *setupPrinter) interrupted(s *wizard.Session, at wizard.StepName) int {
 func (p *setupPrinter) enabled(ctx context.Context, s *wizard.Session) int {
 	msg := fmt.Sprintf("Enabled: single sign-on to %s by %s is ready and tested (setup %s). Export it with: ssowizard export --session %s --connection FILE",
 		s.Ticket.Vendor, strings.ToUpper(string(s.Protocol())), s.ID(), s.ID())
+	if e := s.State().Enabled; e != nil && e.Override != "" {
+		msg = fmt.Sprintf("Enabled without a passing test login: single sign-on to %s by %s is on for the reason recorded (setup %s); run the test as soon as you can. Export it with: ssowizard export --session %s --connection FILE",
+			s.Ticket.Vendor, strings.ToUpper(string(s.Protocol())), s.ID(), s.ID())
+	}
 	return p.finish(ctx, s, "enabled", msg, exitOK)
 }
 

@@ -313,6 +313,7 @@ func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	users := robot.Users{Store: srv.Store}
 	scenarios := srv.Store.ScenariosFor("")
 	if scenarios == nil {
 		scenarios = []string{}
@@ -326,6 +327,14 @@ func harnessTargetOn(srv *harness.Server, stateDir string, logger *slog.Logger) 
 		Open:      playOpen(robot.New(srv.Client(), harnessTestUser, harnessTestPassword)),
 		Scenarios: scenarios,
 		TestUser:  harnessTestUser,
+		SignInAs: func(user string) (string, func(string) error, error) {
+			login, b, err := users.Browser(srv.Client(), user)
+			if err != nil {
+				return "", nil, err
+			}
+			return login, playOpen(b), nil
+		},
+		Unassigned: users.Unassigned,
 	}, nil
 }
 
@@ -444,3 +453,104 @@ func printPrompt(w io.Writer) func(graph.DeviceCode) error {
 
 // errNoDB is the database path unknown.
 var errNoDB = errors.New("no --db given, $SSOWIZARD_DB is unset and the system names no config directory ($HOME is unset): pass --db FILE")
+
+// The synchronization calls of the Provisioning step. A graph.Client that is not a
+// graph.Synchronizer (a test double) answers with one sentence.
+var _ wizard.Provisioner = directory{}
+
+func (d directory) sync() (graph.Synchronizer, error) {
+	s, ok := d.c.(graph.Synchronizer)
+	if !ok {
+		return nil, errors.New("this Graph client cannot set provisioning up: set it up by hand with a manual-mode setup")
+	}
+	return s, nil
+}
+
+func (d directory) SyncTemplates(ctx context.Context, app wizard.App) ([]string, error) {
+	s, err := d.sync()
+	if err != nil {
+		return nil, err
+	}
+	return s.SyncTemplates(ctx, toGraphApp(app))
+}
+
+func fromGraphJob(j graph.SyncJob) wizard.SyncJob {
+	return wizard.SyncJob{ID: j.ID, TemplateID: j.TemplateID, Status: j.Status}
+}
+
+func (d directory) SyncJobs(ctx context.Context, app wizard.App) ([]wizard.SyncJob, error) {
+	s, err := d.sync()
+	if err != nil {
+		return nil, err
+	}
+	js, err := s.SyncJobs(ctx, toGraphApp(app))
+	out := make([]wizard.SyncJob, 0, len(js))
+	for _, j := range js {
+		out = append(out, fromGraphJob(j))
+	}
+	return out, err
+}
+
+func (d directory) CreateSyncJob(ctx context.Context, app wizard.App, templateID string) (wizard.SyncJob, error) {
+	s, err := d.sync()
+	if err != nil {
+		return wizard.SyncJob{}, err
+	}
+	j, err := s.CreateSyncJob(ctx, toGraphApp(app), templateID)
+	return fromGraphJob(j), err
+}
+
+func (d directory) SetSyncSecrets(ctx context.Context, app wizard.App, secrets []wizard.SyncSecret) error {
+	s, err := d.sync()
+	if err != nil {
+		return err
+	}
+	m := map[string]string{}
+	for _, x := range secrets {
+		m[x.Key] = x.Value
+	}
+	return s.SetSyncSecrets(ctx, toGraphApp(app), m)
+}
+
+func (d directory) ValidateSyncCredentials(ctx context.Context, app wizard.App, jobID string) error {
+	s, err := d.sync()
+	if err != nil {
+		return err
+	}
+	return s.ValidateSyncCredentials(ctx, toGraphApp(app), jobID)
+}
+
+func (d directory) StartSyncJob(ctx context.Context, app wizard.App, jobID string) error {
+	s, err := d.sync()
+	if err != nil {
+		return err
+	}
+	return s.StartSyncJob(ctx, toGraphApp(app), jobID)
+}
+
+func (d directory) ProvisionOnDemand(ctx context.Context, app wizard.App, jobID, userID string) (wizard.OnDemandResult, error) {
+	s, err := d.sync()
+	if err != nil {
+		return wizard.OnDemandResult{}, err
+	}
+	r, err := s.ProvisionOnDemand(ctx, toGraphApp(app), jobID, userID)
+	return wizard.OnDemandResult{Result: r.Result, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage, TargetID: r.TargetID}, err
+}
+
+func (d directory) ProvisioningLogs(ctx context.Context, app wizard.App, jobID string) ([]wizard.ProvisioningLog, error) {
+	s, err := d.sync()
+	if err != nil {
+		return nil, err
+	}
+	ls, err := s.ProvisioningLogs(ctx, toGraphApp(app), jobID)
+	out := make([]wizard.ProvisioningLog, 0, len(ls))
+	for _, l := range ls {
+		w := wizard.ProvisioningLog{Action: l.Action, Status: l.Status, Reason: l.Reason, SourceID: l.SourceID, SourceName: l.SourceName, TargetID: l.TargetID}
+		for _, st := range l.Steps {
+			w.Steps = append(w.Steps, wizard.ProvisioningStep{Name: st.Name, Status: st.Status, Description: st.Description,
+				Request: st.Request, Response: st.Response, StatusCode: st.StatusCode})
+		}
+		out = append(out, w)
+	}
+	return out, err
+}

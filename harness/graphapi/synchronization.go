@@ -44,6 +44,9 @@ var (
 // §6 row 1); the harness answers "scim".
 const scimTemplateID = "scim"
 
+// scimRuleID is the id of the one synchronization rule the harness's jobs have.
+const scimRuleID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8"
+
 // syncState is one service principal's provisioning configuration.
 type syncState struct {
 	secrets map[string]string
@@ -199,6 +202,25 @@ func (a *API) syncJobs(c *call, app tenant.App, rest []string) {
 	}
 	if len(rest) != 2 {
 		c.notFound(rest[len(rest)-1])
+		return
+	}
+	if rest[1] == "schema" {
+		c.route = "servicePrincipals/{id}/synchronization/jobs/{jobId}/schema"
+		if !c.method("GET") || !c.allow(permSyncRead) {
+			return
+		}
+		if job == nil {
+			c.notFound(rest[0])
+			return
+		}
+		// The harness's engine has one rule, users and groups to SCIM; provisionOnDemand
+		// needs its id as ruleId. (learn.microsoft.com/graph/api/synchronization-synchronizationjob-provisionondemand) Graph's schema also
+		// carries the directories and every attribute mapping, which the harness leaves out.
+		c.write(http.StatusOK, map[string]any{"@odata.context": ctxBase + "('" + job.id + "')/schema/$entity",
+			"id": job.id, "version": "1",
+			"synchronizationRules": []any{map[string]any{"id": scimRuleID, "name": "USER_AND_GROUP_TO_SCIM", "sourceDirectoryName": "Azure Active Directory",
+				"editable": true, "priority": 1, "objectMappings": []any{}, "metadata": []any{}, "containerFilter": nil, "groupFilter": nil}},
+			"directories": []any{}})
 		return
 	}
 	c.route = "servicePrincipals/{id}/synchronization/jobs/{jobId}/" + rest[1]

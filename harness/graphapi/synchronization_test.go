@@ -11,17 +11,11 @@ import (
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
-// syncEnv is the harness with the setup app allowed to configure provisioning, and a
+// syncEnv is the harness (whose setup app may configure provisioning) and a
 // SCIM receiver on loopback for the demo vendor app to provision into.
 func syncEnv(t *testing.T) (*env, *scimserver.Server, string, string) {
 	t.Helper()
 	e := start(t, nil)
-	if _, err := e.srv.Store.UpdateApp(tenant.DemoSetupAppID, func(a *tenant.App) error {
-		a.GraphPermissions = append(a.GraphPermissions, "Synchronization.ReadWrite.All", "AuditLog.Read.All")
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	setup, _ := e.srv.Store.AppByID(tenant.DemoSetupAppID)
 	e.tok = e.appToken(tenant.DemoSetupAppID, setup.Secrets[0].Value, "https://graph.microsoft.com/.default")
 	rcv := scimserver.New(scimserver.Options{BearerToken: "vendor-scim-token"})
@@ -212,6 +206,17 @@ func carolID(t *testing.T, e *env) string {
 
 func TestSynchronizationNeedsPermission(t *testing.T) {
 	e := start(t, nil)
+	// The demo's setup app has both permissions; this one has neither.
+	if _, err := e.srv.Store.UpdateApp(tenant.DemoSetupAppID, func(a *tenant.App) error {
+		a.GraphPermissions = slices.DeleteFunc(a.GraphPermissions, func(p string) bool {
+			return p == "Synchronization.ReadWrite.All" || p == "AuditLog.Read.All"
+		})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	setup, _ := e.srv.Store.AppByID(tenant.DemoSetupAppID)
+	e.tok = e.appToken(tenant.DemoSetupAppID, setup.Secrets[0].Value, "https://graph.microsoft.com/.default")
 	vendor, _ := e.srv.Store.AppByID(tenant.DemoAppID)
 	a := e.do("POST", "/servicePrincipals/"+vendor.ServicePrincipalID+"/synchronization/jobs", map[string]any{"templateId": "scim"})
 	if a.status != 403 || !strings.Contains(a.errorMessage(), "Synchronization.ReadWrite.All") {

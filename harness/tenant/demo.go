@@ -30,6 +30,7 @@ const (
 var DemoSetupPermissions = []string{
 	"Organization.Read.All", "Domain.Read.All", "Application.ReadWrite.All",
 	"AppRoleAssignment.ReadWrite.All", "User.Read.All", "Group.Read.All",
+	"Synchronization.ReadWrite.All", "AuditLog.Read.All",
 }
 
 // demoSeed makes the demo's random parts (its secret, its pairwise key) the same on

@@ -203,7 +203,7 @@ func (p *harnessPanel) app(a harness.AppFact) fyne.CanvasObject {
 	rows = append(rows, [2]string{"SAML metadata", a.SAMLMetadataURL})
 	title := []fyne.CanvasObject{}
 	if secret := a.ClientSecret; secret != "" {
-		title = append(title, widget.NewButtonWithIcon("Copy client secret", theme.ContentCopyIcon(), func() { p.env.copy(secret) }))
+		title = append(title, p.env.copyButton("Copy client secret", secret))
 	}
 	name := widget.NewLabelWithStyle(a.DisplayName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(title...), name), p.valueRows(rows))
@@ -290,7 +290,7 @@ func issuedName(kind string) (article, name string) {
 }
 
 func (p *harnessPanel) copyButton(v string) fyne.CanvasObject {
-	return container.NewVBox(widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { p.env.copy(v) }))
+	return container.NewVBox(p.env.copyButton("", v))
 }
 
 // breakLabel is a label for URLs and names without spaces, wrapped anywhere.

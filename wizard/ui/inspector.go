@@ -87,7 +87,8 @@ func newInspector(e *env) *inspector {
 }
 
 func (s *inspector) view() fyne.CanvasObject {
-	s.input = widget.NewMultiLineEntry()
+	input := newKeyEntry(s.env.win, "multiline")
+	s.input = &input.Entry
 	s.input.TextStyle = fyne.TextStyle{Monospace: true}
 	s.input.SetPlaceHolder("Paste a SAMLResponse (XML or base64), a JWT, a token response, a URL with SAMLResponse or id_token, or a HAR capture here.")
 	s.input.Wrapping = fyne.TextWrapBreak
@@ -118,7 +119,7 @@ func (s *inspector) view() fyne.CanvasObject {
 	left := container.NewBorder(container.NewHBox(buttons...), nil, nil, nil,
 		// The right padding keeps the last button of a row clear of the split's divider.
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.Padding()),
-			container.NewVBox(s.input, s.inputNote, s.status, s.accordion))))
+			container.NewVBox(input, s.inputNote, s.status, s.accordion))))
 
 	s.results = container.NewVBox(wrapLabel("Paste a message on the left, open a file or drop one on this window, then press Inspect. " +
 		"The verdict, each problem with its fix, the claims and the decoded message appear here."))
@@ -448,7 +449,7 @@ func (s *inspector) show(r *inspect.Report) {
 	s.harList, s.harDetail = nil, nil
 	var objs []fyne.CanvasObject
 	if len(r.Messages) > 0 {
-		objs = append(objs, banner(r.Headline(), verdictLevel(r)))
+		objs = append(objs, banner(windowWords(r.Headline()), verdictLevel(r)))
 		objs = append(objs, s.findings(r.Findings)...)
 		objs = append(objs, s.messages(r.Messages)...)
 	} else {
@@ -460,7 +461,7 @@ func (s *inspector) show(r *inspect.Report) {
 
 // report lays out one message: verdict, findings, summary, claims, decoded message.
 func (s *inspector) report(r *inspect.Report) []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{banner(r.Headline(), verdictLevel(r))}
+	objs := []fyne.CanvasObject{banner(windowWords(r.Headline()), verdictLevel(r))}
 	objs = append(objs, s.findings(r.Findings)...)
 	if rows := summaryRows(r); len(rows) > 0 {
 		objs = append(objs, heading("Summary"), s.summary(rows))
@@ -493,9 +494,9 @@ func (s *inspector) findings(fs []inspect.Finding) []fyne.CanvasObject {
 		if lv, ok := severityLevel(f.Severity); ok {
 			title.Importance = importance(lv)
 		}
-		body := []fyne.CanvasObject{title, wrapLabel(f.Message)}
+		body := []fyne.CanvasObject{title, wrapLabel(windowWords(f.Message))}
 		if f.Fix != "" {
-			body = append(body, wrapLabel("Fix: "+f.Fix))
+			body = append(body, wrapLabel("Fix: "+windowWords(f.Fix)))
 		}
 		objs = append(objs, container.NewBorder(nil, nil, nil, s.copyButton(findingText(f)), container.NewVBox(body...)),
 			widget.NewSeparator())
@@ -568,7 +569,7 @@ func (s *inspector) messages(ms []*inspect.Report) []fyne.CanvasObject {
 // copyButton copies v; it sits at the top of its cell rather than stretching beside
 // a tall value.
 func (s *inspector) copyButton(v string) fyne.CanvasObject {
-	return container.NewVBox(widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { s.env.copy(v) }))
+	return container.NewVBox(s.env.copyButton("", v))
 }
 
 // size is a byte count for people.

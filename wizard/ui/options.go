@@ -249,7 +249,7 @@ func readBounded(r io.Reader, name string) ([]byte, error) {
 
 // sentence makes an error a sentence for people: capitalised, ending with a full stop.
 func sentence(err error) string {
-	s := strings.TrimSpace(err.Error())
+	s := strings.TrimSpace(windowWords(err.Error()))
 	if s == "" {
 		return ""
 	}

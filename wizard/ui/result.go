@@ -223,7 +223,7 @@ func (sc *setupScreen) claimTable(cs []inspect.Claim) fyne.CanvasObject {
 		}
 		vals := container.NewVBox()
 		for _, v := range c.Values {
-			b := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { sc.env.copy(v) })
+			b := sc.env.copyButton("", v)
 			vals.Add(container.NewBorder(nil, nil, nil, b, wrapLabel(v)))
 		}
 		objs = append(objs, name, vals)

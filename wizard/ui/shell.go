@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssowizard/ssowizard/wizard"
@@ -78,6 +79,8 @@ type env struct {
 	// signIn is the device-code dialog shown while a step waits for the admin to sign
 	// in to Microsoft Graph; nil when none is.
 	signIn dialog.Dialog
+	// copied is the copy button that says "Copied", or nil.
+	copied *copiedButton
 }
 
 // async runs work off the UI goroutine, then applies the function it returns on the
@@ -106,6 +109,30 @@ func (e *env) now() time.Time { return e.deps.Now() }
 // copy puts a value on the clipboard.
 func (e *env) copy(v string) {
 	e.deps.App.Clipboard().SetContent(v)
+}
+
+// copyButton is a button that puts value on the clipboard and then says so: it reads
+// "Copied" with a tick until another copy button of the screen is used (nothing
+// time-based). label may be empty for an icon-only button.
+func (e *env) copyButton(label, value string) *widget.Button {
+	var b *widget.Button
+	b = widget.NewButtonWithIcon(label, theme.ContentCopyIcon(), func() {
+		e.copy(value)
+		if prev := e.copied; prev != nil && prev.btn != b {
+			prev.btn.SetText(prev.label)
+			prev.btn.SetIcon(theme.ContentCopyIcon())
+		}
+		e.copied = &copiedButton{btn: b, label: label}
+		b.SetText("Copied")
+		b.SetIcon(theme.ConfirmIcon())
+	})
+	return b
+}
+
+// copiedButton is the copy button that last copied, with its own label.
+type copiedButton struct {
+	btn   *widget.Button
+	label string
 }
 
 // engine returns the wizard engine, opening it on first need. It may be slow: call it

@@ -28,12 +28,19 @@ func (e *env) showSignIn(p SignIn) {
 			code := widget.NewLabelWithStyle(p.Code, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 			code.SizeName = theme.SizeNameSubHeadingText
 			row := container.NewHBox(boldLabel("Code"), code,
-				widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() { e.copy(p.Code) }))
+				e.copyButton("Copy code", p.Code))
 			if e.deps.OpenURL != nil && p.URL != "" {
+				openURL := e.deps.OpenURL
 				open := widget.NewButtonWithIcon("Open the sign-in page", theme.ComputerIcon(), func() {
-					if err := e.deps.OpenURL(p.URL); err != nil {
-						dialog.ShowError(fmt.Errorf("the browser did not open %s: %w; open it yourself and enter the code", p.URL, err), e.win)
-					}
+					// Starting the browser may take seconds: not on the UI goroutine.
+					e.async(func() func() {
+						err := openURL(p.URL)
+						return func() {
+							if err != nil {
+								dialog.ShowError(fmt.Errorf("the browser did not open %s: %w; open it yourself and enter the code", p.URL, err), e.win)
+							}
+						}
+					})
 				})
 				open.Importance = widget.HighImportance
 				row.Add(open)

@@ -67,8 +67,12 @@ func TestDeviceCodeSignIn(t *testing.T) {
 	}
 	if b := buttons["Open the sign-in page"]; b == nil {
 		t.Error("the dialog has no button opening the page")
-	} else if test.Tap(b); len(opened) != 1 || <-opened != p.URL {
-		t.Errorf("the sign-in page was not opened")
+	} else {
+		test.Tap(b)
+		r.wait(1) // the browser is started off the UI goroutine
+		if len(opened) != 1 || <-opened != p.URL {
+			t.Errorf("the sign-in page was not opened")
+		}
 	}
 
 	// The step's run ends (here at once: the fake target has no Graph): the code is

@@ -29,6 +29,10 @@ const (
 	targetEntra   = "Your Entra tenant"
 )
 
+// harnessLine says what the local demo tenant (the harness) is, and where its users are.
+const harnessLine = "The local demo tenant, also called the harness, is a small Entra that runs inside this app on this computer, " +
+	"with its own sign-in page, users and apps: its demo users and their passwords are listed on the Harness tab."
+
 // protocolNames are the protocols as the start screen shows them.
 var protocolNames = map[wizard.Protocol]string{wizard.OIDC: "OpenID Connect (OIDC)", wizard.SAML: "SAML 2.0"}
 
@@ -141,12 +145,13 @@ func (s *startScreen) view() fyne.CanvasObject {
 	// make the changes in by hand.
 	s.mode.SetSelected(modeAuto)
 
-	s.tenant = widget.NewEntry()
+	tenant := newKeyEntry(s.env.win, "line")
+	s.tenant = &tenant.Entry
 	s.tenant.SetPlaceHolder("Tenant ID or a verified domain, like contoso.com")
 	s.tenant.OnChanged = func(string) { s.showTenantError(nil) }
 	s.tenant.OnSubmitted = func(string) { s.onStart() }
 	s.tenantErr = errorLabel()
-	s.tenantRow = container.NewVBox(s.tenant, s.tenantErr)
+	s.tenantRow = container.NewVBox(tenant, s.tenantErr)
 	s.target = widget.NewRadioGroup([]string{targetHarness, targetEntra}, func(v string) {
 		if v == targetEntra {
 			s.tenantRow.Show()
@@ -157,7 +162,8 @@ func (s *startScreen) view() fyne.CanvasObject {
 	s.target.Required = true
 	s.target.SetSelected(targetHarness)
 
-	s.startBtn = widget.NewButtonWithIcon("Start setup", theme.MediaPlayIcon(), s.onStart)
+	start := newEnterButton("Start setup", theme.MediaPlayIcon(), s.onStart)
+	s.startBtn = &start.Button
 	s.startBtn.Importance = widget.HighImportance
 	s.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.onCancel)
 	s.cancelBtn.Hide()
@@ -175,13 +181,13 @@ func (s *startScreen) view() fyne.CanvasObject {
 			s.ticketErr),
 		bold("Protocol"), s.protocol,
 		bold("Mode"), s.mode,
-		bold("Target"), container.NewVBox(s.target, s.tenantRow),
+		bold("Target"), container.NewVBox(s.target, captionLabel(harnessLine), s.tenantRow),
 	)
 	s.list = container.NewVBox(wrapLabel("Reading the saved setups…"))
 	return container.NewVScroll(container.NewVBox(
 		heading("Start a setup"),
 		form,
-		container.NewHBox(s.startBtn, s.cancelBtn),
+		container.NewHBox(start, s.cancelBtn),
 		s.status,
 		widget.NewSeparator(),
 		heading("Resume a saved setup"),

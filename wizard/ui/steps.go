@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -234,7 +235,7 @@ func (sc *setupScreen) stepDetail() []fyne.CanvasObject {
 		}
 	}
 	if st.Error != "" {
-		l := wrapLabel(st.Error)
+		l := wrapLabel(sentence(errors.New(st.Error))) // one sentence, in the window's words
 		l.Importance = widget.DangerImportance
 		objs = append(objs, l)
 	}
@@ -271,7 +272,7 @@ func (sc *setupScreen) copyValues(cs []wizard.CopyValue) fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, c := range cs {
 		v := c.Value
-		b := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { sc.env.copy(v) })
+		b := sc.env.copyButton("Copy", v)
 		objs = append(objs, boldLabel(c.Label), container.NewBorder(nil, nil, nil, container.NewVBox(b), monoLabel(v)))
 	}
 	return container.New(layout.NewFormLayout(), objs...)
@@ -283,14 +284,14 @@ func (sc *setupScreen) inputForm(ins []wizard.Input, st wizard.StepState) fyne.C
 	var objs []fyne.CanvasObject
 	var last *widget.Entry
 	for _, in := range ins {
-		e := sc.inputEntry(in, st)
+		e, obj := sc.inputEntry(in, st)
 		label := in.Label
 		if in.Optional {
 			label += " (optional)"
 		}
 		fb := errorLabel()
 		sc.feedback[in.Key] = fb
-		objs = append(objs, boldLabel(label), container.NewVBox(e, fb))
+		objs = append(objs, boldLabel(label), container.NewVBox(obj, fb))
 		if !e.MultiLine {
 			last = e
 		}
@@ -301,18 +302,23 @@ func (sc *setupScreen) inputForm(ins []wizard.Input, st wizard.StepState) fyne.C
 	return container.New(layout.NewFormLayout(), objs...)
 }
 
-func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) *widget.Entry {
-	var e *widget.Entry
+// inputEntry makes the entry of an input: the entry, and the object to lay out.
+func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) (*widget.Entry, fyne.CanvasObject) {
+	var ke *keyEntry
 	switch {
 	case in.Secret:
-		e = widget.NewPasswordEntry()
+		ke = newKeyEntry(sc.env.win, "password")
 	case in.Key == wizard.InMetadataXML:
-		e = widget.NewMultiLineEntry()
+		ke = newKeyEntry(sc.env.win, "multiline")
+	default:
+		ke = newKeyEntry(sc.env.win, "line")
+	}
+	e := &ke.Entry
+	switch {
+	case in.Key == wizard.InMetadataXML:
 		e.SetMinRowsVisible(5)
 		e.TextStyle = fyne.TextStyle{Monospace: true}
 		e.Wrapping = fyne.TextWrapBreak
-	default:
-		e = widget.NewEntry()
 	}
 	hint := in.Hint
 	if sec := sc.snap.state.Secret; in.Secret && sec != nil && sec.Kept != "" {
@@ -338,7 +344,10 @@ func (sc *setupScreen) inputEntry(in wizard.Input, st wizard.StepState) *widget.
 	}
 	sc.entries[key] = e
 	sc.controls = append(sc.controls, e)
-	return e
+	if sc.firstEntry == nil {
+		sc.firstEntry = ke
+	}
+	return e, ke
 }
 
 // showFeedback shows an entry's check under it: an error or a warning; nothing when
@@ -366,18 +375,24 @@ func checkList(rs []check.Result) []fyne.CanvasObject {
 	if len(rs) == 0 {
 		return nil
 	}
-	objs := []fyne.CanvasObject{boldLabel("Checks")}
+	var objs []fyne.CanvasObject
 	for _, r := range rs {
+		if strings.TrimSpace(r.Message) == "" && r.Severity != check.Error && r.Severity != check.Warning {
+			continue // nothing was checked (a step stopped before its checks): no empty green tick
+		}
 		objs = append(objs, resultRow(severityIcon(r.Severity), r.Message, r.Fix, r.Detail))
 	}
-	return objs
+	if len(objs) == 0 {
+		return nil
+	}
+	return append([]fyne.CanvasObject{boldLabel("Checks")}, objs...)
 }
 
 // resultRow is one check or finding: icon, message, fix and detail.
 func resultRow(icon fyne.Resource, message, fix, detail string) fyne.CanvasObject {
-	body := container.NewVBox(wrapLabel(message))
+	body := container.NewVBox(wrapLabel(windowWords(message)))
 	if fix != "" {
-		body.Add(wrapLabel("Fix: " + fix))
+		body.Add(wrapLabel("Fix: " + windowWords(fix)))
 	}
 	if detail != "" {
 		body.Add(monoLabel(detail))
@@ -532,7 +547,7 @@ func (sc *setupScreen) connectionSummary() []fyne.CanvasObject {
 	var cells []fyne.CanvasObject
 	for _, r := range rows {
 		v := r.Value
-		b := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { sc.env.copy(v) })
+		b := sc.env.copyButton("", v)
 		cells = append(cells, boldLabel(r.Label), container.NewBorder(nil, nil, nil, container.NewVBox(b), wrapLabel(v)))
 	}
 	conn := widget.NewButtonWithIcon("Export connection bundle…", theme.DocumentSaveIcon(), sc.onConnectionBundle)

@@ -76,11 +76,11 @@ func TestStepInputs(t *testing.T) {
 		{wizard.Auto, wizard.StepRegistration, []string{wizard.InAppName}},
 		{wizard.Auto, wizard.StepEnterpriseApp, []string{wizard.InAppName}},
 		{wizard.Manual, wizard.StepClientSecret, []string{wizard.InClientSecret, wizard.InSecretExpires}},
-		{wizard.Auto, wizard.StepClientSecret, nil},
+		{wizard.Auto, wizard.StepClientSecret, []string{wizard.InNewSecret}},
 		{wizard.Auto, wizard.StepRedirectURI, nil},
 		{wizard.Auto, wizard.StepDomain, []string{wizard.InDomains}},
 		{wizard.Auto, wizard.StepAssignments, []string{wizard.InPrincipals, wizard.InAssignmentRequired}},
-		{wizard.Auto, wizard.StepTest, []string{wizard.InTestUser}},
+		{wizard.Auto, wizard.StepTest, []string{wizard.InRefusedUser, wizard.InTestUser}},
 	} {
 		got := stepInputs(tc.mode, tc.step, s.Instructions(tc.step).Inputs)
 		if !slices.Equal(keys(got), tc.want) {

@@ -37,6 +37,7 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	if o == nil || (reflect.ValueOf(o).Kind() == reflect.Pointer && reflect.ValueOf(o).IsNil()) || !o.Visible() {
 		return
 	}
+	o = extended(o)
 	line := func(kind string, attrs ...string) { writeLine(b, depth, kind, attrs...) }
 	children := func(objs ...fyne.CanvasObject) {
 		for _, c := range objs {
@@ -133,6 +134,24 @@ func walkStructure(b *strings.Builder, o fyne.CanvasObject, depth int) {
 	default:
 		line(fmt.Sprintf("%T", v))
 	}
+}
+
+// extended is the widget o extends (a struct whose first field embeds one of Fyne's,
+// like enterButton's widget.Button), else o: it shows as what it extends.
+func extended(o fyne.CanvasObject) fyne.CanvasObject {
+	v := reflect.ValueOf(o)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.Elem().NumField() == 0 ||
+		strings.HasPrefix(v.Elem().Type().PkgPath(), "fyne.io/") {
+		return o
+	}
+	f := v.Elem().Type().Field(0)
+	if !f.Anonymous || !f.IsExported() || f.Type.PkgPath() != "fyne.io/fyne/v2/widget" || f.Type.Name() == "BaseWidget" || f.Type.Name() == "DisableableWidget" {
+		return o
+	}
+	if w, ok := v.Elem().Field(0).Addr().Interface().(fyne.CanvasObject); ok {
+		return w
+	}
+	return o
 }
 
 func writeLine(b *strings.Builder, depth int, kind string, attrs ...string) {

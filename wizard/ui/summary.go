@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ssowizard/ssowizard/inspect"
 )
@@ -148,7 +150,14 @@ type claimRow struct {
 func claimRows(r *inspect.Report) []claimRow {
 	rows := make([]claimRow, 0, len(r.Claims))
 	for _, c := range r.Claims {
-		cr := claimRow{Friendly: c.Friendly, Name: c.Name, Values: strings.Join(c.Values, "\n"), About: c.About}
+		values := c.Values
+		if epochClaims[c.Name] {
+			values = make([]string, len(c.Values))
+			for i, v := range c.Values {
+				values[i] = withUTC(v)
+			}
+		}
+		cr := claimRow{Friendly: c.Friendly, Name: c.Name, Values: strings.Join(values, "\n"), About: c.About}
 		if cr.Friendly == "" {
 			cr.Friendly = c.Name
 		}
@@ -176,4 +185,17 @@ func findingText(f inspect.Finding) string {
 		s += "\nFix: " + f.Fix
 	}
 	return s
+}
+
+// epochClaims are the JWT claims that hold a time as seconds since 1970 (RFC 7519).
+var epochClaims = map[string]bool{"exp": true, "iat": true, "nbf": true, "auth_time": true}
+
+// withUTC puts the readable UTC time beside a number of seconds since 1970; anything
+// else is left as it is.
+func withUTC(v string) string {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 || n > 253402300799 { // up to 9999-12-31
+		return v
+	}
+	return v + " (" + time.Unix(n, 0).UTC().Format("2006-01-02 15:04:05 UTC") + ")"
 }

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -59,13 +60,16 @@ func bannerStyle(lv level) (fyne.ThemeColorName, fyne.Resource) {
 	return theme.ColorNameSuccess, theme.NewSuccessThemedResource(theme.ConfirmIcon())
 }
 
+// bannerTint is the alpha of the banner's tint over the background.
+const bannerTint = 0x30
+
 // banner is the verdict line, framed and tinted with the theme's success, warning or
 // error colour; the text keeps the foreground colour so it reads on any theme.
 func banner(text string, lv level) fyne.CanvasObject {
 	name, icon := bannerStyle(lv)
 	c := themeColor(name)
 	r, g, b, _ := c.RGBA()
-	rect := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30})
+	rect := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: bannerTint})
 	rect.StrokeColor = c
 	rect.StrokeWidth = 2
 	rect.CornerRadius = theme.InputRadiusSize()
@@ -178,4 +182,65 @@ func openFileDialog(win fyne.Window, fail func(error), use func(name string, rea
 			return readBounded(rc, name)
 		})
 	}, win)
+}
+
+// enterButton is a button that Enter (Return) presses when it has the focus, as Space
+// does: Fyne's buttons take Space only, and a keyboard user expects both.
+type enterButton struct {
+	widget.Button
+}
+
+func newEnterButton(label string, icon fyne.Resource, tapped func()) *enterButton {
+	b := &enterButton{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey presses the button on Enter or Return, and otherwise does what a button does.
+func (b *enterButton) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		ev = &fyne.KeyEvent{Name: fyne.KeySpace, Physical: ev.Physical}
+	}
+	b.Button.TypedKey(ev)
+}
+
+// keyEntry is an entry that leaves the window's own shortcuts (Ctrl+1… for the tabs)
+// to the window: a focused Fyne entry takes every shortcut and drops those it does not
+// know, so the tabs could not be switched from the keyboard while typing.
+type keyEntry struct {
+	widget.Entry
+	win fyne.Window
+}
+
+// newKeyEntry is an entry of kind "line", "password" or "multiline" in the window win.
+func newKeyEntry(win fyne.Window, kind string) *keyEntry {
+	e := &keyEntry{win: win}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	switch kind {
+	case "password":
+		e.Password = true // the entry adds its reveal button itself
+	case "multiline":
+		e.MultiLine = true
+		e.Wrapping = fyne.TextWrapOff
+	}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut hands the window's tab shortcuts to the window, and the rest (copy,
+// paste, select all…) to the entry.
+func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && e.win != nil && isTabShortcut(cs) {
+		if h, ok := e.win.Canvas().(fyne.Shortcutable); ok {
+			h.TypedShortcut(s)
+			return
+		}
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// isTabShortcut reports whether s is one of the shell's Ctrl+1… tab shortcuts.
+func isTabShortcut(s *desktop.CustomShortcut) bool {
+	return s.Modifier == fyne.KeyModifierShortcutDefault && len(s.KeyName) == 1 && s.KeyName >= "1" && s.KeyName <= "9"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -111,9 +112,12 @@ type setupScreen struct {
 	nextBtn   *widget.Button
 	buttons   *fyne.Container
 	cancelBtn *widget.Button
-	progress  *widget.ProgressBarInfinite
-	waiting   *widget.Label
-	noteLabel *widget.Label
+	// progress is the animated bar while a Run is in flight, in progressBox; nil
+	// otherwise (see showProgress).
+	progress    *widget.ProgressBarInfinite
+	progressBox *fyne.Container
+	waiting     *widget.Label
+	noteLabel   *widget.Label
 
 	// Rebuilt with each render of the detail.
 	entries  map[string]*widget.Entry
@@ -121,6 +125,10 @@ type setupScreen struct {
 	controls []fyne.Disableable
 	enable   *enableForm
 	exports  []*widget.Button
+	// firstEntry is the step's first field, focused when the step opens; focusedStep
+	// is the step it was last done for.
+	firstEntry  *keyEntry
+	focusedStep wizard.StepName
 
 	// save writes an export where the person chooses: a file save dialog. Tests
 	// replace it. done reports where it went, or why it did not.
@@ -137,7 +145,7 @@ type stepRow struct {
 // newSetupScreen makes the screen for a session already opened and its target: view
 // builds it, reload reads the session (off the UI goroutine) and shows it.
 func newSetupScreen(e *env, s *wizard.Session, t *wizard.Target) *setupScreen {
-	sc := &setupScreen{env: e, sess: s, target: t, names: wizard.Steps(s.Protocol()), steps: map[wizard.StepName]*stepRow{}}
+	sc := &setupScreen{env: e, sess: s, target: t, names: s.StepNames(), steps: map[wizard.StepName]*stepRow{}}
 	sc.save = sc.saveWithDialog
 	return sc
 }
@@ -147,23 +155,24 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 	list := container.NewVBox(heading(sc.sess.Ticket.Vendor), captionLabel(modeLine(sc.sess.Protocol(), sc.sess.Mode(), sc.sess.TargetName())))
 	for i, n := range sc.names {
 		r := &stepRow{icon: widget.NewIcon(statusIcon(wizard.NotStarted)), status: captionLabel("")}
-		r.btn = widget.NewButton(fmt.Sprintf("%d. %s", i+1, n.Title()), func() { sc.onStep(n) })
+		btn := newEnterButton(fmt.Sprintf("%d. %s", i+1, n.Title()), nil, func() { sc.onStep(n) })
+		r.btn = &btn.Button
 		r.btn.Alignment = widget.ButtonAlignLeading
 		r.btn.Importance = widget.LowImportance
 		r.btn.Disable()
 		sc.steps[n] = r
-		list.Add(container.NewBorder(nil, nil, container.NewVBox(r.icon), nil, container.NewVBox(r.btn, r.status)))
+		list.Add(container.NewBorder(nil, nil, container.NewVBox(r.icon), nil, container.NewVBox(btn, r.status)))
 	}
 
-	sc.backBtn = widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), sc.onBack)
-	sc.runBtn = widget.NewButtonWithIcon(runLabel(sc.sess.Mode(), ""), theme.ConfirmIcon(), sc.onRun)
+	back := newEnterButton("Back", theme.NavigateBackIcon(), sc.onBack)
+	run := newEnterButton(runLabel(sc.sess.Mode(), ""), theme.ConfirmIcon(), sc.onRun)
+	next := newEnterButton("Next", theme.NavigateNextIcon(), sc.onNext)
+	cancel := newEnterButton("Cancel", theme.CancelIcon(), sc.onCancel)
+	sc.backBtn, sc.runBtn, sc.nextBtn, sc.cancelBtn = &back.Button, &run.Button, &next.Button, &cancel.Button
 	sc.runBtn.Importance = widget.HighImportance
-	sc.nextBtn = widget.NewButtonWithIcon("Next", theme.NavigateNextIcon(), sc.onNext)
 	sc.nextBtn.IconPlacement = widget.ButtonIconTrailingText
-	sc.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), sc.onCancel)
 	sc.cancelBtn.Hide()
-	sc.progress = widget.NewProgressBarInfinite()
-	sc.progress.Hide()
+	sc.progressBox = container.NewStack()
 	sc.waiting = wrapLabel("")
 	sc.waiting.Hide()
 	sc.noteLabel = wrapLabel("")
@@ -171,12 +180,12 @@ func (sc *setupScreen) view() fyne.CanvasObject {
 	for _, b := range []*widget.Button{sc.backBtn, sc.runBtn, sc.nextBtn} {
 		b.Disable()
 	}
-	sc.buttons = container.NewHBox(sc.backBtn, sc.runBtn, sc.nextBtn)
+	sc.buttons = container.NewHBox(back, run, next)
 	actions := container.NewVBox(
 		widget.NewSeparator(),
 		sc.noteLabel,
 		sc.waiting,
-		container.NewBorder(nil, nil, nil, sc.cancelBtn, sc.progress),
+		container.NewBorder(nil, nil, nil, cancel, sc.progressBox),
 		sc.buttons,
 	)
 	sc.detail = container.NewVBox(wrapLabel("Reading the setup…"))
@@ -336,6 +345,15 @@ func (sc *setupScreen) updateActions() {
 	set(sc.runBtn, idle && i >= 0 && sc.snap.reachable(i))
 	last := i == len(sc.names)-1
 	set(sc.nextBtn, idle && st.Status == wizard.Verified && !last)
+	// Once the step is verified, going on is what is left to do: Next is the primary
+	// button, and running the step again is not.
+	sc.runBtn.Importance, sc.nextBtn.Importance = widget.HighImportance, widget.MediumImportance
+	if st.Status == wizard.Verified {
+		sc.runBtn.Importance = widget.MediumImportance
+		if !last {
+			sc.nextBtn.Importance = widget.HighImportance
+		}
+	}
 	if last {
 		sc.nextBtn.Hide()
 	} else {
@@ -344,12 +362,12 @@ func (sc *setupScreen) updateActions() {
 	if sc.running != "" {
 		sc.waiting.SetText(progressText(sc.sess.Mode(), sc.running))
 		sc.waiting.Show()
-		sc.progress.Show()
+		sc.showProgress(true)
 		sc.cancelBtn.Enable()
 		sc.cancelBtn.Show()
 	} else {
 		sc.waiting.Hide()
-		sc.progress.Hide()
+		sc.showProgress(false)
 		sc.cancelBtn.Hide()
 	}
 	sc.buttons.Refresh() // the Run button's text changes with the step
@@ -389,6 +407,7 @@ func (sc *setupScreen) updateSteps() {
 // render shows the snapshot: the list, the step shown, the actions.
 func (sc *setupScreen) render() {
 	sc.entries, sc.feedback, sc.controls, sc.enable, sc.exports = map[string]*widget.Entry{}, map[string]*widget.Label{}, nil, nil, nil
+	sc.firstEntry = nil
 	sc.detail.Objects = sc.stepDetail()
 	// A wrapping label knows its height only once it has its width: lay out twice.
 	sc.detail.Refresh()
@@ -396,6 +415,13 @@ func (sc *setupScreen) render() {
 	sc.scroll.ScrollToTop()
 	sc.updateSteps()
 	sc.updateActions()
+	// A step just opened: its first field takes the keyboard.
+	if sc.snap.shown != sc.focusedStep {
+		sc.focusedStep = sc.snap.shown
+		if sc.firstEntry != nil && !sc.firstEntry.Disabled() && sc.env.win != nil {
+			sc.env.win.Canvas().Focus(sc.firstEntry)
+		}
+	}
 }
 
 // setInput records what the person typed or chose. It is called on the UI goroutine
@@ -510,8 +536,7 @@ func (sc *setupScreen) saveWithDialog(name string, data []byte, done func(string
 			return
 		}
 		sc.env.async(func() func() {
-			_, werr := w.Write(data)
-			err := errors.Join(werr, w.Close())
+			err := writeExport(w, data)
 			// The URI's path has "/" even on Windows; a person reads the native form.
 			return func() { done(filepath.FromSlash(w.URI().Path()), err) }
 		})
@@ -532,4 +557,38 @@ func (sc *setupScreen) onOpenBlade(u string) {
 			}
 		}
 	})
+}
+
+// showProgress puts an animated progress bar in the actions while a Run is in flight,
+// and takes it out (stopped) when the Run ends. A hidden bar is not enough: Fyne 2.7
+// hides a ProgressBarInfinite without stopping its animation (Hide does not refresh the
+// renderer that owns it), so after a step ended the hidden bar went on redrawing the
+// window at every frame until Fyne's renderer cache dropped it about a minute later,
+// a core busy and clicks waiting behind the painting. Stop refreshes the renderer,
+// which ends the animation, and a bar out of the tree is not restarted by a theme change.
+func (sc *setupScreen) showProgress(on bool) {
+	switch {
+	case on && sc.progress == nil:
+		sc.progress = widget.NewProgressBarInfinite()
+		sc.progressBox.Objects = []fyne.CanvasObject{sc.progress}
+		sc.progressBox.Refresh()
+	case !on && sc.progress != nil:
+		sc.progress.Stop()
+		sc.progress = nil
+		sc.progressBox.Objects = nil
+		sc.progressBox.Refresh()
+	}
+}
+
+// writeExport writes an export to the file chosen, readable by its owner only (0600,
+// as the command line writes its bundles): the mode is set before the first byte is
+// written, since the dialog's writer creates the file with the usual 0644.
+func writeExport(w fyne.URIWriteCloser, data []byte) error {
+	if w.URI().Scheme() == "file" {
+		if err := os.Chmod(w.URI().Path(), 0o600); err != nil {
+			return errors.Join(fmt.Errorf("making the file private: %w", err), w.Close())
+		}
+	}
+	_, werr := w.Write(data)
+	return errors.Join(werr, w.Close())
 }
