@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,10 @@ type Options struct {
 	// MaxRetryAfter is the longest Retry-After of a throttled call that is waited out
 	// (default 30 s); a longer one, or more than 3 retries, returns the throttling error.
 	MaxRetryAfter time.Duration
+	// Sleep is how the client waits, between read-backs and before sending a
+	// throttled call again; it returns early with ctx's error when ctx ends. Nil waits
+	// on a timer; tests pass one that advances their clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (o Options) withDefaults() Options {
@@ -49,6 +54,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRetryAfter <= 0 {
 		o.MaxRetryAfter = 30 * time.Second
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
 	}
 	return o
 }
@@ -111,25 +119,17 @@ func NewClient(target Target, cred azcore.TokenCredential, opts Options) (*SDKCl
 }
 
 // httpClient is the SDK's middleware pipeline over the target's transport (its CA),
-// with a retry handler that waits out throttling only within MaxRetryAfter.
+// with a handler that waits out throttling only within MaxRetryAfter.
 func (c *SDKClient) httpClient() *http.Client {
 	hc := c.target.HTTPClient()
 	clientOpts := msgraphsdk.GetDefaultClientOptions()
-	retry := &khttp.RetryHandlerOptions{
-		MaxRetries:   3,
-		DelaySeconds: 1,
-		ShouldRetry: func(waited time.Duration, attempt int, req *http.Request, resp *http.Response) bool {
-			next := retryAfter(resp.Header.Get("Retry-After"))
-			ok := next <= c.opts.MaxRetryAfter && waited+next <= 2*c.opts.MaxRetryAfter
-			c.log.Info("graph throttled", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
-				"retry_after", next, "attempt", attempt+1, "waiting", ok)
-			return ok
-		},
-	}
-	kiota, err := khttp.GetDefaultMiddlewaresWithOptions(retry)
-	if err != nil {
-		// Only an unknown option type fails, and the option above is known.
-		kiota = khttp.GetDefaultMiddlewares()
+	// kiota's own retry handler is replaced by throttleHandler, which waits through
+	// Options.Sleep and within MaxRetryAfter.
+	kiota := []khttp.Middleware{throttleHandler{c}}
+	for _, m := range khttp.GetDefaultMiddlewares() {
+		if _, retry := m.(*khttp.RetryHandler); !retry {
+			kiota = append(kiota, m)
+		}
 	}
 	middleware := append([]khttp.Middleware{
 		msgraphcore.NewGraphTelemetryHandler(&clientOpts),

@@ -42,6 +42,42 @@ type graphEnv struct {
 	target graph.Target
 	client *graph.SDKClient
 	logs   *syncBuffer
+	clock  *testClock
+}
+
+// testClock is the harness's clock and the client's Sleep: it stands still until the
+// client waits, and then moves on by the wait at once, so that read-backs and
+// Retry-After cost no real time and a test sees exactly which waits were asked for.
+type testClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Now().UTC().Truncate(time.Second)} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.slept = append(c.slept, d)
+	return nil
+}
+
+// Slept returns the waits asked for so far.
+func (c *testClock) Slept() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.slept)
 }
 
 // setupClient signs in as the demo's automation app, which holds the Graph
@@ -49,13 +85,19 @@ type graphEnv struct {
 func setupClient(t *testing.T, settings graphapi.Settings, opts graph.Options) *graphEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := harness.Start(ctx, harness.Config{StateDir: t.TempDir(), Graph: settings})
+	clk := newTestClock()
+	srv, err := harness.Start(ctx, harness.Config{StateDir: t.TempDir(), Graph: settings, Now: clk.Now})
 	if err != nil {
 		cancel()
 		t.Fatalf("harness.Start: %v", err)
 	}
 	t.Cleanup(func() { cancel(); srv.Close() })
-	return clientFor(t, srv, tenant.DemoSetupAppID, factSecret(t, srv, tenant.DemoSetupAppID), opts)
+	if opts.Sleep == nil {
+		opts.Sleep = clk.Sleep
+	}
+	e := clientFor(t, srv, tenant.DemoSetupAppID, factSecret(t, srv, tenant.DemoSetupAppID), opts)
+	e.clock = clk
+	return e
 }
 
 func factSecret(t *testing.T, srv *harness.Server, appID string) string {

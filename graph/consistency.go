@@ -72,12 +72,8 @@ func (c *SDKClient) settle(ctx context.Context, o op, ids []string, call func() 
 			return err
 		}
 		c.log.Debug("graph object not replicated yet; retrying", "op", o.what, "try", try, "wait", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return err
 		}
 		wait = min(wait*2, c.opts.ReadBackMaxDelay)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,14 +68,12 @@ func TestThrottling(t *testing.T) {
 	e := setupClient(t, graphapi.Settings{Throttle: graphapi.Throttle{Requests: 2, RetryAfter: time.Second}},
 		graph.Options{MaxRetryAfter: 5 * time.Second})
 	ctx := testCtx(t)
-	start := time.Now()
 	ten, err := e.client.Tenant(ctx)
-	took := time.Since(start)
 	if err != nil || ten.ID != e.srv.TenantID {
 		t.Fatalf("Tenant() through two 429s = %+v, %s", ten, describe(err))
 	}
-	if took < 2*time.Second || took > 10*time.Second {
-		t.Errorf("Tenant() through two 429s with Retry-After 1 took %v, want about 2s", took)
+	if got, want := e.clock.Slept(), []time.Duration{time.Second, time.Second}; !slices.Equal(got, want) {
+		t.Errorf("Tenant() through two 429s with Retry-After 1 waited %v, want %v", got, want)
 	}
 	if left := e.srv.Graph.Settings().Throttle.Requests; left != 0 {
 		t.Errorf("the throttle has %d answers left, want both spent", left)
@@ -86,18 +85,42 @@ func TestThrottling(t *testing.T) {
 	if err := e.srv.Graph.SetSettings(graphapi.Settings{Throttle: graphapi.Throttle{Requests: -1, RetryAfter: 2 * time.Minute}}); err != nil {
 		t.Fatal(err)
 	}
-	start = time.Now()
 	_, err = e.client.Domains(ctx)
-	took = time.Since(start)
 	var ge *graph.Error
 	if !errors.As(err, &ge) || ge.Status != http.StatusTooManyRequests || ge.RetryAfter != 2*time.Minute {
 		t.Fatalf("Domains() under a 2-minute throttle = %s, want a 429 *graph.Error with RetryAfter 2m", describe(err))
 	}
-	if took > 3*time.Second {
-		t.Errorf("Domains() under a 2-minute throttle took %v, want it to give up at once", took)
+	if got := e.clock.Slept(); len(got) != 2 {
+		t.Errorf("Domains() under a 2-minute throttle: waits %v in all, want the two of before only (give up at once)", got)
 	}
 	if !strings.Contains(err.Error(), "throttling") || !strings.Contains(err.Error(), "wait 2m0s") {
 		t.Errorf("error = %q, want it to say Graph is throttling and how long to wait", err)
+	}
+}
+
+// A call throttled without end is sent again 3 times, then fails; a throttled POST is
+// sent again with its body.
+func TestThrottlingRetriesBounded(t *testing.T) {
+	e := setupClient(t, graphapi.Settings{Throttle: graphapi.Throttle{Requests: -1, RetryAfter: 2 * time.Second}}, graph.Options{})
+	ctx := testCtx(t)
+	_, err := e.client.Domains(ctx)
+	if !isGraphError(err, http.StatusTooManyRequests, "") {
+		t.Fatalf("Domains() throttled without end = %s, want the 429", describe(err))
+	}
+	if got, want := e.clock.Slept(), []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("Domains() throttled without end waited %v, want %v", got, want)
+	}
+
+	if err := e.srv.Graph.SetSettings(graphapi.Settings{Throttle: graphapi.Throttle{Requests: 1, RetryAfter: time.Second}}); err != nil {
+		t.Fatal(err)
+	}
+	app, err := e.client.CreateOIDCApp(ctx, "Throttled once", []string{"http://127.0.0.1/callback"})
+	if err != nil {
+		t.Fatalf("CreateOIDCApp through one 429 = %s", describe(err))
+	}
+	got, err := e.client.Application(ctx, app)
+	if err != nil || got.DisplayName != "Throttled once" {
+		t.Errorf("the app made through a 429 reads back as %+v, %s; want its name as sent", got, describe(err))
 	}
 }
 
@@ -107,13 +130,16 @@ func TestPropagationDelay(t *testing.T) {
 	const delay = 1500 * time.Millisecond
 	e := setupClient(t, graphapi.Settings{PropagationDelay: delay}, graph.Options{})
 	ctx := testCtx(t)
-	start := time.Now()
 	app, err := e.client.CreateOIDCApp(ctx, "Slow replica app", []string{"http://127.0.0.1/callback"})
 	if err != nil {
 		t.Fatalf("CreateOIDCApp under a %v propagation delay = %s", delay, describe(err))
 	}
-	if took := time.Since(start); took < delay {
-		t.Errorf("CreateOIDCApp returned after %v, before the objects were visible (%v)", took, delay)
+	var waited time.Duration
+	for _, d := range e.clock.Slept() {
+		waited += d
+	}
+	if waited < delay {
+		t.Errorf("CreateOIDCApp returned after waiting %v, before the objects were visible (%v)", waited, delay)
 	}
 	if n := strings.Count(e.logs.String(), "not replicated yet"); n < 2 {
 		t.Errorf("log has %d read-back retries, want some: %s", n, e.logs.String())
@@ -131,11 +157,11 @@ func TestPropagationDelay(t *testing.T) {
 
 	// An object this client did not just make is not waited for: 404 is the answer.
 	retries := strings.Count(e.logs.String(), "not replicated yet")
-	start = time.Now()
+	waits := len(e.clock.Slept())
 	err = e.client.RequireAssignment(ctx, directory.App{ServicePrincipalID: "5e0c1b2a-3d4f-4a5b-8c6d-7e8f9a0b1c2d"}, true)
-	if !isGraphError(err, http.StatusNotFound, graph.CodeNotFound) || time.Since(start) > time.Second ||
+	if !isGraphError(err, http.StatusNotFound, graph.CodeNotFound) || len(e.clock.Slept()) != waits ||
 		strings.Count(e.logs.String(), "not replicated yet") != retries {
-		t.Errorf("RequireAssignment on an unknown service principal = %s after %v, want a 404 at once", describe(err), time.Since(start))
+		t.Errorf("RequireAssignment on an unknown service principal = %s after waiting %v, want a 404 at once", describe(err), e.clock.Slept()[waits:])
 	}
 }
 

@@ -199,7 +199,8 @@ func TestBrowserOIDCLogin(t *testing.T) {
 	}
 	authorize := srv.BaseURL + "/" + srv.TenantID + "/oauth2/v2.0/authorize?" + q.Encode()
 
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// A hang guard: Chromium on a busy machine under -race can take many seconds.
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	start := time.Now()
 	resp, err := chromedp.RunResponse(tctx, chromedp.Navigate(authorize))
@@ -384,7 +385,8 @@ func TestBrowserSAMLLogin(t *testing.T) {
 		"RelayState":  {relay},
 	}.Encode()
 
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// A hang guard: Chromium on a busy machine under -race can take many seconds.
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	start := time.Now()
 	resp, err := chromedp.RunResponse(tctx, chromedp.Navigate(target))

@@ -3,6 +3,7 @@ package inspect_test
 import (
 	"crypto/x509"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,10 +43,13 @@ func FuzzInspectFixtures(f *testing.F) {
 	opts := inspect.Options{Certs: []*x509.Certificate{keys.IdP.Cert}, CertSource: "certificate", SPEntityID: fixtures.SPEntity,
 		ACS: fixtures.ACS, RequestID: fixtures.RequestID, Tenant: fixtures.TenantID, ClientID: fixtures.ClientID,
 		Now: fixtures.FixedNow, Skew: time.Minute, SPKey: keys.SP.Key}
+	// While fuzzing, a slow input is a finding; run as a unit test on the seeds, a
+	// busy machine under -race could miss any time bound, so none is asserted.
+	fuzzing := flag.Lookup("test.fuzz").Value.String() != ""
 	f.Fuzz(func(t *testing.T, input []byte) {
 		start := time.Now()
 		r := inspect.Inspect(input, opts)
-		if d := time.Since(start); d > 10*time.Second {
+		if d := time.Since(start); fuzzing && d > 10*time.Second {
 			t.Fatalf("Inspect took %v on a %d-byte input", d, len(input))
 		}
 		if r == nil {

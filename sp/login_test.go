@@ -225,12 +225,10 @@ func TestSetupMistakesOnErrorPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Cancelled, not timed out: the admin gave up waiting.
+			// Cancelled, not timed out: the admin gave up waiting, once the browser
+			// showed Entra's error page.
 			ctx, cancel := context.WithCancel(context.Background())
-			go func() {
-				time.Sleep(1500 * time.Millisecond)
-				cancel()
-			}()
+			o.stopAt(cancel)
 			return s.Login(ctx)
 		}},
 	}

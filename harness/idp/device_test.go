@@ -41,24 +41,16 @@ func poll(srv *harness.Server, b *browser, d deviceAuth) page {
 }
 
 func TestDeviceCodeFlow(t *testing.T) {
-	srv, _ := start(t)
+	srv, clk := start(t)
+	clk.Stop()                   // the polls' spacing is what the test advances, not the machine's speed
 	device := newBrowser(t, srv) // the CLI polling
 	d := startDevice(t, srv, device)
 	jsonError(t, "before approval", poll(srv, device, d), 400, "authorization_pending", 70016)
 	jsonError(t, "polling too fast", poll(srv, device, d), 400, "slow_down", 70016)
+	clk.Advance(250 * time.Millisecond) // the interval (DevicePollInterval 200 ms)
+	jsonError(t, "polling at the interval", poll(srv, device, d), 400, "authorization_pending", 70016)
 
-	// The user approves in a browser while the device keeps polling.
-	done := make(chan page)
-	go func() {
-		for {
-			time.Sleep(250 * time.Millisecond)
-			p := poll(srv, device, d)
-			if !strings.Contains(p.body, "authorization_pending") {
-				done <- p
-				return
-			}
-		}
-	}()
+	// The user approves in a browser; the device's next poll gets the tokens.
 	user := newBrowser(t, srv)
 	p := user.get(d.VerificationURI)
 	p = user.submit(p, map[string]string{"otc": strings.ToLower(d.UserCode[:4]) + " " + d.UserCode[4:]})
@@ -69,11 +61,8 @@ func TestDeviceCodeFlow(t *testing.T) {
 	if !strings.Contains(p.body, "You have signed in to the Vendor SSO (demo) application on your device") {
 		t.Errorf("approval page: %d %.400s", p.status, p.body)
 	}
-	select {
-	case p = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("polling never ended")
-	}
+	clk.Advance(250 * time.Millisecond)
+	p = poll(srv, device, d)
 	var tok map[string]any
 	if err := json.Unmarshal([]byte(p.body), &tok); err != nil || p.status != http.StatusOK || tok["access_token"] == nil || tok["id_token"] == nil || tok["refresh_token"] == nil {
 		t.Fatalf("device token = %d %s", p.status, p.body)
@@ -81,7 +70,7 @@ func TestDeviceCodeFlow(t *testing.T) {
 	if c := jwtClaims(t, tok["id_token"].(string)); c["preferred_username"] != "alice@contoso.example" {
 		t.Errorf("device id_token = %v", c)
 	}
-	time.Sleep(250 * time.Millisecond)
+	clk.Advance(250 * time.Millisecond)
 	jsonError(t, "redeemed twice", poll(srv, device, d), 400, "invalid_grant", 54005)
 
 	// A wrong code is refused on the page.

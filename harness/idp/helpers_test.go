@@ -21,16 +21,30 @@ import (
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
-// clock is the real clock moved forward by whatever the test skipped.
+// clock is the real clock moved forward by whatever the test skipped; once stopped it
+// stands still and moves only by Advance.
 type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
+	mu      sync.Mutex
+	offset  time.Duration
+	stopped time.Time
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.stopped.IsZero() {
+		return c.stopped.Add(c.offset)
+	}
 	return time.Now().Add(c.offset)
+}
+
+// Stop makes the clock stand still, for a test whose outcome depends on the time
+// between two requests (the device flow's polling interval): it sets that time
+// with Advance rather than leaving it to a busy machine.
+func (c *clock) Stop() {
+	c.mu.Lock()
+	c.stopped = time.Now()
+	c.mu.Unlock()
 }
 
 func (c *clock) Advance(d time.Duration) {

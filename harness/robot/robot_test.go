@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ssowizard/ssowizard/harness"
@@ -353,54 +354,63 @@ func TestBounded(t *testing.T) {
 }
 
 // TestWait: a Wait before Open waits for it; a Wait whose context ends leaves the play
-// for the next Wait.
+// for the next Wait. It runs in a synctest bubble, on a transport that answers in
+// memory, so "before Open" and "not yet ended" are facts, not a guess about timing.
 func TestWait(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		io.WriteString(w, "<p>done "+r.URL.Path+"</p>")
-	}))
-	defer srv.Close()
-	b := robot.New(srv.Client(), alice, alicePassword)
-	if err := b.Open("not a url"); err == nil {
-		t.Error("Open(not a url) succeeded")
-	}
-	type waited struct {
-		page robot.Page
-		err  error
-	}
-	early := make(chan waited, 1)
-	go func() {
-		p, err := b.Wait(context.Background())
-		early <- waited{p, err}
-	}()
-	time.Sleep(20 * time.Millisecond) // let Wait start before anything is opened
-	for _, path := range []string{"/first", "/second"} {
-		if err := b.Open(srv.URL + path); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		answer := roundTripper(func(r *http.Request) (*http.Response, error) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/html"}},
+				Body: io.NopCloser(strings.NewReader("<p>done " + r.URL.Path + "</p>")), Request: r}, nil
+		})
+		const origin = "https://vendor.test"
+		b := robot.New(&http.Client{Transport: answer}, alice, alicePassword)
+		if err := b.Open("not a url"); err == nil {
+			t.Error("Open(not a url) succeeded")
 		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if _, err := b.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Wait with an ending context = %v, want its error", err)
-	}
-	select {
-	case w := <-early:
-		t.Fatalf("Wait returned %+v before the play ended", w)
-	default:
-	}
-	close(release)
-	select {
-	case w := <-early:
-		if w.err != nil || w.page.Status != http.StatusOK || !strings.Contains(w.page.Body, "done /first") || w.page.URL != srv.URL+"/first" {
+		type waited struct {
+			page robot.Page
+			err  error
+		}
+		early := make(chan waited, 1)
+		go func() {
+			p, err := b.Wait(context.Background())
+			early <- waited{p, err}
+		}()
+		synctest.Wait() // the early Wait is blocked: nothing is open yet
+		for _, path := range []string{"/first", "/second"} {
+			if err := b.Open(origin + path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := b.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Wait with an ending context = %v, want its error", err)
+		}
+		synctest.Wait()
+		select {
+		case w := <-early:
+			t.Fatalf("Wait returned %+v before the play ended", w)
+		default:
+		}
+		close(release)
+		w := <-early
+		if w.err != nil || w.page.Status != http.StatusOK || !strings.Contains(w.page.Body, "done /first") || w.page.URL != origin+"/first" {
 			t.Errorf("the early Wait = %+v, %v; want the first page", w.page, w.err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the early Wait never returned")
-	}
-	page, err := b.Wait(context.Background())
-	if err != nil || !strings.Contains(page.Body, "done /second") {
-		t.Errorf("the next Wait = %+v, %v; want the second page", page, err)
-	}
+		page, err := b.Wait(context.Background())
+		if err != nil || !strings.Contains(page.Body, "done /second") {
+			t.Errorf("the next Wait = %+v, %v; want the second page", page, err)
+		}
+	})
 }
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

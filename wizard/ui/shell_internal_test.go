@@ -3,9 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,41 +104,6 @@ func newEngine(t *testing.T) *wizard.Engine {
 	t.Cleanup(func() { db.Close() })
 	return &wizard.Engine{DB: db, Secrets: secret.Memory(), Now: func() time.Time { return fixedNow }}
 }
-
-// assertMarkupReplacing compares the canvas's markup to the golden file name after
-// replacing what varies between runs (ports, temporary paths) with stable stand-ins,
-// given as old, new pairs. The lines holding a stand-in lose their size, which follows
-// the length of what was replaced.
-func assertMarkupReplacing(t *testing.T, name string, c fyne.Canvas, pairs ...string) {
-	t.Helper()
-	lines := strings.Split(strings.NewReplacer(pairs...).Replace(test.RenderToMarkup(c)), "\n")
-	for i, l := range lines {
-		for j := 1; j < len(pairs); j += 2 {
-			if strings.Contains(l, pairs[j]) {
-				lines[i] = sizeAttr.ReplaceAllString(l, ` size="…"`)
-			}
-		}
-	}
-	got := strings.Join(lines, "\n")
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read the golden: %v (run with -update to write it)", err)
-	}
-	if got != string(want) {
-		failed := filepath.Join("testdata", "failed", name)
-		os.MkdirAll(filepath.Dir(failed), 0o755)
-		os.WriteFile(failed, []byte(got), 0o644)
-		t.Errorf("the markup differs from %s; what was rendered is in %s", path, failed)
-	}
-}
-
-var sizeAttr = regexp.MustCompile(` size="[^"]*"`)
 
 // TestShellScreens: the tabs follow what Deps provide.
 func TestShellScreens(t *testing.T) {

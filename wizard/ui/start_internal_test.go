@@ -83,7 +83,7 @@ func TestStartMarkup(t *testing.T) {
 			t.Errorf("ticket error %q (shown %v), want one sentence naming the file and the ticket kept", s.ticketErr.Text, s.ticketErr.Visible())
 		}
 		r.relayout()
-		assertMarkup(t, "start_bad_ticket.xml", r.win.Canvas())
+		assertStructure(t, "start_bad_ticket.txt", r.win.Canvas())
 	})
 	t.Run("saved setups", func(t *testing.T) {
 		eng := newEngine(t)
@@ -97,7 +97,7 @@ func TestStartMarkup(t *testing.T) {
 			t.Errorf("%d Resume buttons, want 2", n)
 		}
 		r.relayout()
-		assertMarkup(t, "start_saved.xml", r.win.Canvas())
+		assertStructure(t, "start_saved.txt", r.win.Canvas())
 	})
 }
 
