@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -366,7 +367,7 @@ func (c *Client) do(ctx context.Context, step, method, path string, query url.Va
 		SCIMType string          `json:"scimType"`
 		Detail   string          `json:"detail"`
 	}
-	if checkJSON(resp.Header.Get("Content-Type"), data) != nil || json.Unmarshal(data, &se) != nil || !contains(se.Schemas, URNError) {
+	if checkJSON(resp.Header.Get("Content-Type"), data) != nil || json.Unmarshal(data, &se) != nil || !slices.Contains(se.Schemas, URNError) {
 		if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusNotFound && len(data) == 0 {
 			return nil, e
 		}
@@ -396,24 +397,4 @@ func checkJSON(contentType string, data []byte) error {
 		return errors.New("a body that is not JSON")
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// newGUID returns a random version-4 UUID in the canonical form.
-func (c *Client) newGUID() (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(c.rnd, b[:]); err != nil {
-		return "", fmt.Errorf("random guid: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/scim/scimattr"
 )
 
@@ -72,7 +74,7 @@ func (c *Client) query(ctx context.Context, step, path, attr, value string, extr
 		notList.Err = errors.New("a filter query answered JSON that is not a ListResponse")
 		return nil, notList
 	}
-	if !contains(lr.Schemas, URNListResponse) || lr.TotalResults == nil {
+	if !slices.Contains(lr.Schemas, URNListResponse) || lr.TotalResults == nil {
 		notList.Err = errors.New("a filter query answered without the ListResponse schema and totalResults (RFC 7644 §3.4.2)")
 		return nil, notList
 	}
@@ -92,7 +94,7 @@ func (c *Client) TestConnection(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	guid, err := c.newGUID()
+	guid, err := entra.NewGUID(c.rnd)
 	if err != nil {
 		return err
 	}

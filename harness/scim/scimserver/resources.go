@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssowizard/ssowizard/entra"
 	"github.com/ssowizard/ssowizard/harness/scim/scimattr"
 )
 
@@ -148,7 +149,7 @@ func (st *store) create(body []byte) (map[string]any, error) {
 	}
 	delete(in, "id")
 	delete(in, "meta")
-	id, err := st.s.newID()
+	id, err := entra.NewGUID(st.s.rnd)
 	if err != nil {
 		return nil, err
 	}

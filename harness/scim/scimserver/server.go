@@ -297,16 +297,6 @@ func clone(m map[string]any) map[string]any {
 	return out
 }
 
-func (s *Server) newID() (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(s.rnd, b[:]); err != nil {
-		return "", fmt.Errorf("random id: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
-}
-
 // baseURL is the SCIM base this request came through: its scheme and host, and the
 // prefix a mounting mux stripped from the path.
 func baseURL(r *http.Request) string {
