@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,6 +36,8 @@ import (
 
 	"github.com/ssowizard/ssowizard/harness/graphapi"
 	"github.com/ssowizard/ssowizard/harness/idp"
+	"github.com/ssowizard/ssowizard/harness/scim/scimclient"
+	"github.com/ssowizard/ssowizard/harness/scim/scimserver"
 	"github.com/ssowizard/ssowizard/harness/tenant"
 )
 
@@ -84,6 +87,10 @@ type Config struct {
 	// (kind IssuedIDToken), as Server.LastIssued records them. It runs on the
 	// request's goroutine and must return quickly.
 	OnIssue func(kind string, message []byte)
+	// SCIMReceiver mounts an in-memory SCIM receiver (scimserver) at /scim under the
+	// harness's origin, with a bearer token made at random for this start, and lets the
+	// Graph side's provisioning engine trust the harness's CA: the offline demo's vendor.
+	SCIMReceiver bool
 }
 
 // Kinds of Issued.
@@ -131,6 +138,12 @@ type Server struct {
 	IdP *idp.IdP
 	// Graph is the Graph side, under /v1.0.
 	Graph *graphapi.API
+	// SCIM is the embedded SCIM receiver (Config.SCIMReceiver), else nil.
+	SCIM *scimserver.Server
+	// SCIMURL is the receiver's base URL, BaseURL + "/scim", when it runs.
+	SCIMURL string
+	// SCIMToken is the receiver's bearer token, new at every start: a secret.
+	SCIMToken string
 
 	srv       *http.Server
 	ln        net.Listener
@@ -200,7 +213,27 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	graph, err := graphapi.New(graphapi.Config{Store: store, IdP: login, Now: now, Logger: logger, Settings: cfg.Graph})
+	gcfg := graphapi.Config{Store: store, IdP: login, Now: now, Logger: logger, Settings: cfg.Graph}
+	var rcv *scimserver.Server
+	var rcvToken string
+	if cfg.SCIMReceiver {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("harness: scim receiver token: %w", err)
+		}
+		rcvToken = base64.RawURLEncoding.EncodeToString(b)
+		rcv = scimserver.New(scimserver.Options{BearerToken: rcvToken, Now: now})
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		roots.AddCert(st.caCert)
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		gcfg.SCIMClient = &http.Client{Transport: tr, Timeout: scimclient.DefaultTimeout}
+	}
+	graph, err := graphapi.New(gcfg)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("harness: %w", err)
@@ -229,8 +262,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		done:       make(chan struct{}),
 		issued:     issued,
 	}
+	if rcv != nil {
+		s.SCIM, s.SCIMURL, s.SCIMToken = rcv, base+"/scim", rcvToken
+	}
 	s.srv = &http.Server{
-		Handler:           logRequests(logger, withGraph(graph, mux)),
+		Handler:           logRequests(logger, withSCIM(rcv, withGraph(graph, mux))),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{st.tlsCert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -364,6 +400,11 @@ type Facts struct {
 	CACert     string     `json:"ca_cert"`
 	Users      []UserFact `json:"users"`
 	Apps       []AppFact  `json:"apps"`
+	// SCIMURL and SCIMToken are the embedded SCIM receiver's base URL and bearer token
+	// (Config.SCIMReceiver); the token is printed as the apps' client secrets and the
+	// users' passwords are, for a person or a test to point a client at this emulator.
+	SCIMURL   string `json:"scim_url,omitempty"`
+	SCIMToken string `json:"scim_token,omitempty"`
 }
 
 // UserFact is a user who can sign in, with their password.
@@ -398,6 +439,8 @@ func (s *Server) Facts() Facts {
 		CACert:     s.CACertPath,
 		Users:      []UserFact{},
 		Apps:       []AppFact{},
+		SCIMURL:    s.SCIMURL,
+		SCIMToken:  s.SCIMToken,
 	}
 	for _, u := range snap.Users {
 		if u.Password != "" && !u.Disabled {
@@ -422,6 +465,22 @@ func (s *Server) Facts() Facts {
 		f.Apps = append(f.Apps, af)
 	}
 	return f
+}
+
+// withSCIM sends /scim/… to the embedded SCIM receiver, when there is one, ahead of the
+// mux, whose /{tenant}/… patterns would otherwise conflict with a /scim/ prefix.
+func withSCIM(rcv *scimserver.Server, next http.Handler) http.Handler {
+	if rcv == nil {
+		return next
+	}
+	scim := http.StripPrefix("/scim", rcv)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/scim/") {
+			scim.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusRecorder remembers the status a handler wrote, for the request log.

@@ -31,10 +31,13 @@ func init() {
 }
 
 var provisioningStep = &Step{
-	Name:         StepProvisioning,
-	Title:        "Provisioning (SCIM)",
-	Verifies:     "The vendor's SCIM endpoint answers Entra's Test Connection with the token, and (automatic mode) the test user is provisioned on demand.",
-	AutoInputs:   []Input{{Key: InSCIMTestUser, Label: "User to provision on demand", Optional: true, Hint: "an assigned user's sign-in name; empty takes the test user"}},
+	Name:       StepProvisioning,
+	Title:      "Provisioning (SCIM)",
+	Verifies:   "The vendor's SCIM endpoint answers Entra's Test Connection with the token, and (automatic mode) the test user is provisioned on demand.",
+	AutoInputs: []Input{{Key: InSCIMTestUser, Label: "User to provision on demand", Optional: true, Hint: "an assigned user's sign-in name; empty takes the test user"}},
+	// The Tenant URL a vendor gives one customer (or the harness's embedded receiver
+	// gives the demo-scim ticket) overrides the ticket's in either mode.
+	autoTakes:    []string{InSCIMBaseURL},
 	instructions: provisioningInstructions,
 	auto:         (*Session).autoProvisioning,
 	manual:       (*Session).manualProvisioning,

@@ -151,6 +151,23 @@ var demoTicket []byte
 // whose URLs the demo tenant's apps do not already use.
 func DemoTicketJSON() []byte { return bytes.Clone(demoTicket) }
 
+//go:embed demo_scim_ticket.json
+var demoSCIMTicket []byte
+
+// DemoSCIMTicketJSON is the embedded demo ticket with provisioning, named demo-scim: a
+// vendor unlike the demo's whose SCIM endpoint, offline, is the in-process harness's
+// embedded receiver (its base_url there is replaced by the receiver's).
+func DemoSCIMTicketJSON() []byte { return bytes.Clone(demoSCIMTicket) }
+
+// DemoSCIMTicket parses the embedded demo ticket with provisioning.
+func DemoSCIMTicket() *Ticket {
+	t, err := ParseTicket(demoSCIMTicket)
+	if err != nil {
+		panic("wizard: the embedded demo-scim ticket is invalid: " + err.Error())
+	}
+	return t
+}
+
 // DemoTicket parses the embedded demo ticket.
 func DemoTicket() *Ticket {
 	t, err := ParseTicket(demoTicket)

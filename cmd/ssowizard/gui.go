@@ -212,7 +212,7 @@ func (h *guiHarness) Start(ctx context.Context) (*harness.Server, error) {
 		return nil, err
 	}
 	// The server outlives ctx, which only bounds this call.
-	srv, err := startKeptAddr(context.Background(), harness.Config{StateDir: h.stateDir, TenantState: filepath.Join(h.stateDir, "tenant.json")})
+	srv, err := startKeptAddr(context.Background(), harness.Config{StateDir: h.stateDir, TenantState: filepath.Join(h.stateDir, "tenant.json"), SCIMReceiver: true})
 	if err != nil {
 		return nil, fmt.Errorf("%v; check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), h.stateDir)
 	}

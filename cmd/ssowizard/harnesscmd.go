@@ -105,6 +105,7 @@ func runHarness(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "ssowizard harness: %v.\n", err)
 		return exitUsage
 	}
+	cfg.SCIMReceiver = true // the offline demo's vendor; its URL and token join the facts
 	if !f.json {
 		cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssowizard/ssowizard/harness"
 	"github.com/ssowizard/ssowizard/wizard"
 	"github.com/ssowizard/ssowizard/wizard/check"
 	"github.com/ssowizard/ssowizard/wizard/store"
@@ -158,6 +159,9 @@ func runSetup(e *env, args []string) int {
 			return usage("%v", err)
 		}
 		defer srv.Close()
+		if err := handDemoReceiver(s, srv); err != nil {
+			return usage("%v", err)
+		}
 		tgt = t
 	default:
 		t, err := entraTarget(f.tenant, f.clientID, s.Mode() == wizard.Auto, printPrompt(e.stderr), logger)
@@ -234,10 +238,16 @@ func (f *setupFlags) logger(e *env) (*slog.Logger, func(), error) {
 	return slog.New(slog.DiscardHandler), func() {}, nil
 }
 
-// readTicket reads --ticket: demo, or a file.
+// demoSCIMName is --ticket's name of the embedded demo ticket with provisioning.
+const demoSCIMName = "demo-scim"
+
+// readTicket reads --ticket: demo, demo-scim, or a file.
 func readTicket(name string) ([]byte, error) {
-	if name == "demo" {
+	switch name {
+	case "demo":
 		return wizard.DemoTicketJSON(), nil
+	case demoSCIMName:
+		return wizard.DemoSCIMTicketJSON(), nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -247,6 +257,19 @@ func readTicket(name string) ([]byte, error) {
 		return nil, fmt.Errorf("--ticket %s: %v", name, err)
 	}
 	return b, nil
+}
+
+// handDemoReceiver points a setup of the demo-scim ticket on the in-process harness at
+// the harness's embedded SCIM receiver: its URL as the Tenant URL, and its token, made
+// for this start, as the secret scim_token (the keeper's, never the database's).
+func handDemoReceiver(s *wizard.Session, srv *harness.Server) error {
+	if s.Ticket.SCIM == nil || srv.SCIMURL == "" || s.Ticket.SCIM.BaseURL != wizard.DemoSCIMTicket().SCIM.BaseURL {
+		return nil
+	}
+	if err := s.SetInput(wizard.StepProvisioning, wizard.InSCIMBaseURL, srv.SCIMURL); err != nil {
+		return err
+	}
+	return s.SetInput(wizard.StepProvisioning, wizard.InSCIMToken, srv.SCIMToken)
 }
 
 // session_ finds the setup to continue (--session, or the most recent one in progress

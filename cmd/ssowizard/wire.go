@@ -94,7 +94,7 @@ func harnessTarget(ctx context.Context, stateDir string, scenarios []string, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv, err := startKeptAddr(ctx, harness.Config{StateDir: stateDir, TenantState: filepath.Join(stateDir, "tenant.json"), Logger: logger})
+	srv, err := startKeptAddr(ctx, harness.Config{StateDir: stateDir, TenantState: filepath.Join(stateDir, "tenant.json"), Logger: logger, SCIMReceiver: true})
 	if err != nil {
 		return nil, nil, fmt.Errorf("the local Entra could not start (%v): check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), stateDir)
 	}
