@@ -82,6 +82,10 @@ func checkScenarios(names []string) error {
 	return nil
 }
 
+// harnessStarted is handed each in-process harness as it starts: tests read its
+// embedded SCIM receiver through it.
+var harnessStarted = func(*harness.Server) {}
+
 // harnessTarget starts the local Entra in this process, with its keys and its tenant
 // kept in stateDir (the tenant in stateDir/tenant.json, rewritten after every change),
 // the scenarios given in force for the whole tenant (and no others), and returns the
@@ -98,6 +102,7 @@ func harnessTarget(ctx context.Context, stateDir string, scenarios []string, log
 	if err != nil {
 		return nil, nil, fmt.Errorf("the local Entra could not start (%v): check that %s is a directory you can write", strings.TrimPrefix(err.Error(), "harness: "), stateDir)
 	}
+	harnessStarted(srv)
 	fail := func(err error) (*wizard.Target, *harness.Server, error) {
 		srv.Close()
 		return nil, nil, err
