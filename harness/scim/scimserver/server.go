@@ -53,8 +53,14 @@ const maxPage = 100
 
 // Options configures a Server.
 type Options struct {
-	// BearerToken is the token every request must carry; empty refuses every request.
+	// BearerToken is the token a request may carry (Authorization: Bearer); empty
+	// accepts no bearer token.
 	BearerToken string
+	// BasicUser and BasicPassword are the credentials a request may carry instead
+	// (Authorization: Basic, RFC 7617), as vendors that issue basic credentials take
+	// them; an empty password accepts no basic credentials. With neither, every
+	// request is refused.
+	BasicUser, BasicPassword string
 	// Now stamps meta.created and meta.lastModified; nil means time.Now.
 	Now func() time.Time
 	// Rand makes resource ids; nil means crypto/rand.
@@ -73,6 +79,8 @@ type Request struct {
 // Server holds users and groups in memory.
 type Server struct {
 	token string
+	user  string
+	pass  string
 	now   func() time.Time
 	rnd   io.Reader
 
@@ -84,7 +92,7 @@ type Server struct {
 
 // New returns an empty server.
 func New(o Options) *Server {
-	s := &Server{token: o.BearerToken, now: o.Now, rnd: o.Rand,
+	s := &Server{token: o.BearerToken, user: o.BasicUser, pass: o.BasicPassword, now: o.Now, rnd: o.Rand,
 		users: map[string]map[string]any{}, groups: map[string]map[string]any{}}
 	if s.now == nil {
 		s.now = time.Now
@@ -170,7 +178,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if e, ok := out.(*scimError); ok {
 		if e.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+			if s.token != "" || s.pass == "" {
+				w.Header().Add("WWW-Authenticate", `Bearer realm="scim"`)
+			}
+			if s.pass != "" {
+				w.Header().Add("WWW-Authenticate", `Basic realm="scim", charset="UTF-8"`)
+			}
 		}
 		out = map[string]any{"schemas": []string{urnError}, "status": strconv.Itoa(e.status), "scimType": e.scimType, "detail": e.detail}
 		if e.scimType == "" {
@@ -191,10 +204,11 @@ type location struct {
 }
 
 func (s *Server) serve(r *http.Request, body []byte, readErr error) (int, any) {
-	got := r.Header.Get("Authorization")
-	want := "Bearer " + s.token
-	if s.token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if !s.authorised(r) {
 		e := errf(http.StatusUnauthorized, "", "the bearer token is missing or wrong")
+		if s.pass != "" {
+			e = errf(http.StatusUnauthorized, "", "the credentials are missing or wrong")
+		}
 		return e.status, e
 	}
 	if readErr != nil || len(body) > maxBody {
@@ -257,6 +271,22 @@ func (s *Server) serve(r *http.Request, body []byte, readErr error) (int, any) {
 		return se.status, se
 	}
 	return status, out
+}
+
+// authorised says whether r carries the bearer token or the basic credentials the
+// server was given, compared in constant time.
+func (s *Server) authorised(r *http.Request) bool {
+	got := r.Header.Get("Authorization")
+	if s.token != "" && subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+s.token)) == 1 {
+		return true
+	}
+	if s.pass == "" {
+		return false
+	}
+	u, p, ok := r.BasicAuth()
+	userOK := subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) == 1
+	passOK := subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) == 1
+	return ok && userOK && passOK
 }
 
 func notFound(path string) (int, any) {

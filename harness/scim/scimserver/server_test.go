@@ -216,3 +216,49 @@ func FuzzPatch(f *testing.F) {
 		}
 	})
 }
+
+func TestBasicAuth(t *testing.T) {
+	s := scimserver.New(scimserver.Options{BasicUser: "entra", BasicPassword: "p4ss"})
+	ts := httptest.NewServer(http.StripPrefix("/scim", s))
+	t.Cleanup(ts.Close)
+	for _, tc := range []struct {
+		name       string
+		set        func(*http.Request)
+		want       int
+		challenges string
+	}{
+		{"right", func(r *http.Request) { r.SetBasicAuth("entra", "p4ss") }, 200, ""},
+		{"wrong password", func(r *http.Request) { r.SetBasicAuth("entra", "nope") }, 401, `Basic realm="scim", charset="UTF-8"`},
+		{"wrong user", func(r *http.Request) { r.SetBasicAuth("other", "p4ss") }, 401, `Basic realm="scim", charset="UTF-8"`},
+		{"empty bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer ") }, 401, `Basic realm="scim", charset="UTF-8"`},
+		{"none", func(*http.Request) {}, 401, `Basic realm="scim", charset="UTF-8"`},
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/scim/Users", nil)
+		tc.set(req)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+		if got := strings.Join(resp.Header.Values("WWW-Authenticate"), "; "); got != tc.challenges {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", tc.name, got, tc.challenges)
+		}
+	}
+	// Both kinds configured: either is accepted.
+	both := scimserver.New(scimserver.Options{BearerToken: "tok", BasicUser: "entra", BasicPassword: "p4ss"})
+	for _, set := range []func(*http.Request){
+		func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") },
+		func(r *http.Request) { r.SetBasicAuth("entra", "p4ss") },
+	} {
+		req := httptest.NewRequest("GET", "/Users", nil)
+		set(req)
+		rec := httptest.NewRecorder()
+		both.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("bearer-and-basic server: %d for %q, want 200", rec.Code, req.Header.Get("Authorization"))
+		}
+	}
+}
