@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // CodeCheckedAtCaptureTime notes that a captured message was judged at the time the
@@ -18,10 +18,6 @@ const CodeCheckedAtCaptureTime = "checked-at-capture-time"
 
 // MaxCaptureMessages bounds the messages reported from one HAR or SAML-tracer file.
 const MaxCaptureMessages = 1000
-
-// collectLimit bounds what is gathered before inspection; authorize requests are
-// gathered too (for correlation, not reported), so it leaves room for them.
-const collectLimit = 2 * MaxCaptureMessages
 
 // HAR 1.2, only the parts that carry messages: log.entries, read one at a time.
 type harNV struct {
@@ -78,212 +74,21 @@ type capturedMessage struct {
 	saml   []byte // decoded SAML given by SAML-tracer
 }
 
-// inspectCapture inspects a HAR or a SAML-tracer export, or returns nil when b is
-// neither, so the caller can try other JSON forms. A HAR is read as a stream, one entry
-// at a time, keeping only the messages found in each: the memory it takes grows with
-// the messages, not with the bodies, scripts and images a capture also holds.
-func inspectCapture(b []byte, size int, opts *Options) *Report {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		switch t {
-		case "log":
-			in := &InputInfo{Format: formatHAR, Size: size}
-			msgs, err := harStreamMessages(dec, opts.maxBytes())
-			if err != nil {
-				return failedReport(in, CodeInputMalformed, "The HAR file does not parse: it needs log.entries as HAR 1.2 defines them.")
-			}
-			return inspectCapturedReport(in, msgs, opts)
-		case "requests":
-			in := &InputInfo{Format: formatSAMLTracer, Size: size}
-			var t tracerFile
-			if err := dec.Decode(&t.Requests); err != nil {
-				return failedReport(in, CodeInputMalformed, "The SAML-tracer export does not parse: it needs a requests array of method, url, get, post and saml.")
-			}
-			return inspectCapturedReport(in, tracerMessages(t, opts.maxBytes()), opts)
-		default:
-			if skipJSONValue(dec) != nil {
-				return nil
-			}
-		}
-	}
-	return nil
-}
-
-func inspectCapturedReport(in *InputInfo, msgs []capturedMessage, opts *Options) *Report {
-	r := &Report{Kind: KindHAR, Input: in}
-	if len(msgs) == 0 {
-		r.add(CodeInputMalformed, SeverityWarning,
-			"The capture holds no SAML message, ID token, authorization code, OIDC error or token response.",
-			"Start the capture before the sign-in and keep it running until the app has signed you in; in the browser's developer tools tick Preserve log.")
-	}
-	inspectCaptured(r, msgs, opts)
-	return r
-}
-
-// skipJSONValue reads past the next value without keeping it.
-func skipJSONValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
-}
-
-// harStreamMessages reads the value of a HAR's "log" member entry by entry and returns
-// the messages its entries carry.
-func harStreamMessages(dec *json.Decoder, max int) ([]capturedMessage, error) {
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("log is not an object")
-	}
-	c := newHARCollector(max)
-	sawEntries := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		if t != "entries" {
-			if err := skipJSONValue(dec); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		sawEntries = true
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return nil, fmt.Errorf("log.entries is not an array")
-		}
-		for i := 0; dec.More(); i++ {
-			var e harEntry
-			if err := dec.Decode(&e); err != nil {
-				return nil, err
-			}
-			c.entry(i, &e)
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, err
-		}
-	}
-	if !sawEntries {
-		return nil, fmt.Errorf("log has no entries")
-	}
-	return c.out, nil
-}
-
-// inspectCaptured inspects each message in order, carrying what earlier messages say
-// into later checks: the AuthnRequest ID for InResponseTo, and the nonce and client ID
-// of the authorize request for the ID token.
-func inspectCaptured(r *Report, msgs []capturedMessage, opts *Options) {
-	var requestID, requestEntry string
-	var nonce, clientID, authorizeEntry string
-	for _, m := range msgs {
-		if m.format == "authorize" {
-			nonce, clientID = m.vals.Get("nonce"), m.vals.Get("client_id")
-			authorizeEntry = fmt.Sprint(m.src.Entry)
-			continue
-		}
-		if len(r.Messages) == MaxCaptureMessages {
-			r.add(CodeCaptureTruncated, SeverityWarning,
-				fmt.Sprintf("The capture holds more than %d messages; only the first %d were inspected.", MaxCaptureMessages, MaxCaptureMessages),
-				"Capture only the sign-in you want checked.")
-			return
-		}
-		o := *opts
-		var samlNote string
-		var oidcNotes []string
-		if o.RequestID == "" && requestID != "" {
-			o.RequestID = requestID
-			samlNote = "InResponseTo was checked against the ID " + requestID + " of the AuthnRequest in entry " + requestEntry + " of the capture."
-		}
-		if o.Nonce == "" && nonce != "" {
-			o.Nonce = nonce
-			oidcNotes = append(oidcNotes, "The nonce was checked against the one sent by the authorize request in entry "+authorizeEntry+" of the capture.")
-		}
-		if o.ClientID == "" && clientID != "" {
-			o.ClientID = clientID
-			oidcNotes = append(oidcNotes, "The audience was checked against the client_id "+clientID+" of the authorize request in entry "+authorizeEntry+" of the capture.")
-		}
-		var timeNote string
-		if opts.AtCaptureTime && m.src.Started != "" {
-			if t, err := time.Parse(time.RFC3339Nano, m.src.Started); err == nil {
-				o.Now = t.UTC()
-				timeNote = "Validity was checked at " + o.Now.Format(time.RFC3339) + ", when the capture says it recorded this entry; nothing authenticates that timestamp, so the message was valid then only if the capture is honest. Give a time to check at instead (--now) to judge it at another moment."
-			}
-		}
-		in := &InputInfo{Format: m.format, Size: len(m.raw)}
-		var sub *Report
-		switch {
-		case m.json != nil:
-			in.Size = len(m.json)
-			sub = inspectJSON(m.json, in, &o)
-		case m.saml != nil:
-			in.Size = len(m.saml)
-			in.Binding = "HTTP-POST"
-			sub = inspectSAML(m.saml, in, &o)
-		default:
-			if in.Size == 0 {
-				in.Size = len(m.vals.Encode())
-			}
-			sub = inspectParams(m.vals, m.raw, in, &o)
-		}
-		src := m.src
-		sub.Source = &src
-		if timeNote != "" && sub.Kind != "" && sub.Kind != KindOIDCError {
-			// A warning, so the verdict and the command line say it: the capture's own
-			// timestamp stood in for the clock. It is the only time a captured message
-			// can be judged at (at the clock, every message in a capture has expired),
-			// and the signed IssueInstant and NotOnOrAfter still bound it, so the
-			// message is not called unverified for it.
-			sub.add(CodeCheckedAtCaptureTime, SeverityWarning, timeNote, "")
-		}
-		switch sub.Kind {
-		case KindSAMLAuthnRequest:
-			if sub.ID != "" {
-				requestID, requestEntry = sub.ID, fmt.Sprint(m.src.Entry)
-			}
-		case KindSAMLResponse, KindSAMLAssertion:
-			if samlNote != "" {
-				sub.add(CodeCorrelated, SeverityInfo, samlNote, "")
-			}
-		case KindJWT:
-			for _, n := range oidcNotes {
-				sub.add(CodeCorrelated, SeverityInfo, n, "")
-			}
-		}
-		r.Messages = append(r.Messages, sub)
-	}
-}
-
 // harCollector gathers the messages of HAR entries, once each.
 type harCollector struct {
-	max  int
-	out  []capturedMessage
-	seen map[string]bool
+	max int
+	out []capturedMessage
+	// seen holds a digest of each message's payload, not the payload: a capture of
+	// many messages keeps 32 bytes per message, not the message.
+	seen map[[sha256.Size]byte]bool
 }
 
 func newHARCollector(max int) *harCollector {
-	return &harCollector{max: max, seen: map[string]bool{}}
+	return &harCollector{max: max, seen: map[[sha256.Size]byte]bool{}}
 }
 
 func (c *harCollector) add(m capturedMessage) {
-	key := fmt.Sprint(m.format == "authorize") + "\x00" + messageKey(m)
+	key := sha256.Sum256([]byte(fmt.Sprint(m.format == "authorize") + "\x00" + messageKey(m)))
 	if c.seen[key] {
 		return
 	}
@@ -291,11 +96,8 @@ func (c *harCollector) add(m capturedMessage) {
 	c.out = append(c.out, m)
 }
 
-// entry collects the messages of the i-th entry.
+// entry collects the messages of the i-th entry into c.out.
 func (c *harCollector) entry(i int, e *harEntry) {
-	if len(c.out) > collectLimit {
-		return
-	}
 	add, max := c.add, c.max
 	src := Source{Entry: i, Method: e.Request.Method, URL: e.Request.URL, Status: e.Response.Status, Started: e.Started}
 	if u, err := url.Parse(e.Request.URL); err == nil {
@@ -416,47 +218,39 @@ func harLocation(e harEntry) string {
 	return e.Response.RedirectURL
 }
 
-func tracerMessages(t tracerFile, max int) []capturedMessage {
-	var out []capturedMessage
-	for i, q := range t.Requests {
-		if len(out) > collectLimit {
-			break
+// tracerMessage returns the message the i-th request of a SAML-tracer export carries.
+func tracerMessage(i int, q *tracerRequest, max int) (capturedMessage, bool) {
+	var status int
+	_ = json.Unmarshal(q.ResponseStatus, &status)
+	src := Source{Entry: i, Method: q.Method, URL: q.URL, Status: status}
+	if u, err := url.Parse(q.URL); err == nil {
+		vals, _ := url.ParseQuery(u.RawQuery)
+		if hasMessageParam(vals) {
+			s := src
+			s.Where = "request-query"
+			return capturedMessage{src: s, vals: vals, raw: u.RawQuery, format: formatURL}, true
 		}
-		var status int
-		_ = json.Unmarshal(q.ResponseStatus, &status)
-		src := Source{Entry: i, Method: q.Method, URL: q.URL, Status: status}
-		if u, err := url.Parse(q.URL); err == nil {
-			vals, _ := url.ParseQuery(u.RawQuery)
-			if hasMessageParam(vals) {
-				s := src
-				s.Where = "request-query"
-				out = append(out, capturedMessage{src: s, vals: vals, raw: u.RawQuery, format: formatURL})
-				continue
-			}
-			if isAuthorizeRequest(vals) {
-				s := src
-				s.Where = "request-query"
-				out = append(out, capturedMessage{src: s, vals: vals, format: "authorize"})
-				continue
-			}
-		}
-		s := src
-		s.Where = "request-body"
-		post := url.Values{}
-		for _, p := range q.Post {
-			if len(p) == 2 {
-				post.Add(p[0], p[1])
-			}
-		}
-		if hasMessageParam(post) && postDecodes(post, max) {
-			out = append(out, capturedMessage{src: s, vals: post, format: formatForm})
-			continue
-		}
-		if strings.TrimSpace(q.SAML) != "" {
-			out = append(out, capturedMessage{src: s, saml: []byte(q.SAML), format: formatSAMLTracer})
+		if isAuthorizeRequest(vals) {
+			s := src
+			s.Where = "request-query"
+			return capturedMessage{src: s, vals: vals, format: "authorize"}, true
 		}
 	}
-	return out
+	s := src
+	s.Where = "request-body"
+	post := url.Values{}
+	for _, p := range q.Post {
+		if len(p) == 2 {
+			post.Add(p[0], p[1])
+		}
+	}
+	if hasMessageParam(post) && postDecodes(post, max) {
+		return capturedMessage{src: s, vals: post, format: formatForm}, true
+	}
+	if strings.TrimSpace(q.SAML) != "" {
+		return capturedMessage{src: s, saml: []byte(q.SAML), format: formatSAMLTracer}, true
+	}
+	return capturedMessage{}, false
 }
 
 // postDecodes reports whether the SAML parameter of a SAML-tracer POST is still the

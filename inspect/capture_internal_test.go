@@ -31,7 +31,9 @@ func fdBuildHAR(t *testing.T, entries ...fdHAREntryMap) []byte {
 	return b
 }
 
-func TestInspectHAR(t *testing.T) {
+// fdLoginHAR is a HAR of a SAML and an OIDC login, with the messages one correlates
+// with another, and the options to inspect it with.
+func fdLoginHAR(t *testing.T) ([]byte, Options) {
 	keys := fdNewKeys(t)
 	idToken := keys.signRS256(t, fdIDClaims(), nil)
 	staleToken := keys.signRS256(t, func() map[string]any { c := fdIDClaims(); c["nonce"] = "from-another-login"; return c }(), nil)
@@ -75,7 +77,12 @@ func TestInspectHAR(t *testing.T) {
 		// 8: noise.
 		fdHAREntry("GET", "https://vendor.example/favicon.ico", 404, nil),
 	)
-	r := Inspect(har, Options{Now: fdNow, Keys: keys.set})
+	return har, Options{Now: fdNow, Keys: keys.set}
+}
+
+func TestInspectHAR(t *testing.T) {
+	har, opts := fdLoginHAR(t)
+	r := Inspect(har, opts)
 	if r.Kind != KindHAR || r.Input.Format != formatHAR || r.Input.Size != len(har) {
 		t.Fatalf("Inspect(HAR) kind %q input %+v, want har", r.Kind, r.Input)
 	}

@@ -49,6 +49,9 @@ func (r *Report) Counts() (errs, warns int) {
 // "HAR capture — 3 messages, 1 rejected".
 func (r *Report) Headline() string {
 	name := KindName(r.Kind)
+	if r.Kind == KindHAR && len(r.Messages) == 0 && r.summary != nil {
+		return captureHeadline(name, r.summary.messages, r.summary.rejected, r.summary.unverified)
+	}
 	if r.Kind == KindHAR && len(r.Messages) > 0 {
 		bad := 0
 		for _, m := range r.Messages {
@@ -56,20 +59,13 @@ func (r *Report) Headline() string {
 				bad++
 			}
 		}
-		line := fmt.Sprintf("%s — %s", name, plural(len(r.Messages), "message"))
-		if bad > 0 {
-			line += fmt.Sprintf(", %d rejected", bad)
-		}
 		unverified := 0
 		for _, m := range r.Messages {
 			if m.Verdict == VerdictUnverified {
 				unverified++
 			}
 		}
-		if unverified > 0 {
-			line += fmt.Sprintf(", %d not verified", unverified)
-		}
-		return line
+		return captureHeadline(name, len(r.Messages), bad, unverified)
 	}
 	errs, warns := r.Counts()
 	switch r.Verdict {
@@ -96,4 +92,15 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func captureHeadline(name string, messages, rejected, unverified int) string {
+	line := fmt.Sprintf("%s — %s", name, plural(messages, "message"))
+	if rejected > 0 {
+		line += fmt.Sprintf(", %d rejected", rejected)
+	}
+	if unverified > 0 {
+		line += fmt.Sprintf(", %d not verified", unverified)
+	}
+	return line
 }

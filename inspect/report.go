@@ -135,6 +135,8 @@ type Report struct {
 	// fromSP marks a logout message issued by the expected SP: like an AuthnRequest, it
 	// vouches for no one to the SP, and Entra checks its signature if it requires one.
 	fromSP bool
+	// summary counts a streamed capture's messages, which its report does not hold.
+	summary *captureSummary
 	// Encrypted is true when the message carried an EncryptedAssertion.
 	Encrypted bool `json:"encrypted,omitempty"`
 
@@ -475,3 +477,6 @@ func sortFindings(fs []Finding) {
 	rank := map[Severity]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
 	sort.SliceStable(fs, func(i, j int) bool { return rank[fs[i].Severity] < rank[fs[j].Severity] })
 }
+
+// captureSummary counts the messages of a capture inspected as a stream.
+type captureSummary struct{ messages, rejected, unverified int }

@@ -84,7 +84,7 @@ func runGUI(e *env, args []string) int {
 		Inspect:        inspect.Inspect,
 		Fetch:          h.fetch(fetch),
 		Now:            time.Now,
-		Example:        example.response,
+		Example:        example.example,
 		OpenEngine:     eng.open,
 		DemoOnFirstRun: true,
 		Target:         h.target,

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,26 +70,22 @@ func runInspect(e *env, args []string) int {
 	if len(pos) == 1 {
 		name = pos[0]
 	}
-	input, err := readInput(e, name)
+	in, closeIn, err := openInput(e, name)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ssowizard inspect: %v.\n", err)
 		return exitUsage
 	}
+	defer closeIn()
 
-	r := inspect.Inspect(input, opts)
-
-	if f.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if !f.message {
-			stripPretty(r)
-		}
-		if err := enc.Encode(r); err != nil {
-			fmt.Fprintf(e.stderr, "ssowizard inspect: write the report: %v.\n", err)
-			return exitUsage
-		}
-	} else {
-		writeReport(e.stdout, r, f.message)
+	out := newReportWriter(e.stdout, f.json, f.message)
+	r, err := inspectStream(in, name, opts, out)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ssowizard inspect: %v.\n", err)
+		return exitUsage
+	}
+	if err := out.finish(r); err != nil {
+		fmt.Fprintf(e.stderr, "ssowizard inspect: write the report: %v.\n", err)
+		return exitUsage
 	}
 	switch {
 	case r.Kind == "":
@@ -96,6 +95,187 @@ func runInspect(e *env, args []string) int {
 	default:
 		return exitWrong
 	}
+}
+
+// inspectStream inspects the input: a HAR or SAML-tracer export as a stream, each
+// message's report written out as soon as it is made, so memory is bounded by the
+// entry, not the file; anything else read whole (bounded) and inspected at once.
+func inspectStream(in *bufio.Reader, name string, opts inspect.Options, out *reportWriter) (*inspect.Report, error) {
+	if !startsWithBrace(in) {
+		input, err := readAllBounded(in, name)
+		if err != nil {
+			return nil, err
+		}
+		return inspect.Inspect(input, opts), nil
+	}
+	// Keep what the capture reader consumes, up to the largest JSON message, so a JSON
+	// input that is not a capture (a token response) is inspected as before.
+	rec := &recorder{r: in, limit: messageLimit(opts) + 1}
+	r, err := inspect.InspectCapture(rec, opts, out.message)
+	if err == nil {
+		return r, nil
+	}
+	if !errors.Is(err, inspect.ErrNotCapture) {
+		return nil, fmt.Errorf("write the report: %v", err)
+	}
+	if rec.over {
+		return nil, fmt.Errorf("%s is JSON larger than %d bytes that is neither a HAR nor a SAML-tracer export", name, messageLimit(opts))
+	}
+	input, err := readAllBounded(io.MultiReader(bytes.NewReader(rec.buf), in), name)
+	if err != nil {
+		return nil, err
+	}
+	return inspect.Inspect(input, opts), nil
+}
+
+func messageLimit(opts inspect.Options) int {
+	if opts.MaxInputBytes > 0 {
+		return opts.MaxInputBytes
+	}
+	return inspect.DefaultMaxInputBytes
+}
+
+// startsWithBrace reports whether the input, past a byte order mark and white space,
+// opens a JSON object.
+func startsWithBrace(in *bufio.Reader) bool {
+	for n := 1; ; n++ {
+		b, err := in.Peek(n)
+		if len(b) < n {
+			return false
+		}
+		if n == 1 && bytes.HasPrefix(b, []byte{0xEF}) {
+			if bom, _ := in.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+				n = 3
+				continue
+			}
+		}
+		switch b[n-1] {
+		case ' ', '\t', '\r', '\n':
+			if n >= 4096 || err != nil {
+				return false
+			}
+			continue
+		case '{':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// recorder keeps a copy of the first limit bytes read through it.
+type recorder struct {
+	r     io.Reader
+	buf   []byte
+	limit int
+	over  bool
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if room := c.limit - len(c.buf); room > 0 {
+		c.buf = append(c.buf, p[:min(n, room)]...)
+	}
+	if n > 0 && len(c.buf) >= c.limit {
+		c.over = true
+	}
+	return n, err
+}
+
+// reportWriter writes reports out as they come: for --json, the capture's object
+// {"kind":"har","messages":[…],…} is written piece by piece, the messages first and
+// the capture's own verdict and findings after them.
+type reportWriter struct {
+	w           io.Writer
+	json        bool
+	withMessage bool
+	n           int
+	err         error
+}
+
+func newReportWriter(w io.Writer, asJSON, withMessage bool) *reportWriter {
+	return &reportWriter{w: w, json: asJSON, withMessage: withMessage}
+}
+
+// message writes one message of a capture.
+func (o *reportWriter) message(m *inspect.Report) error {
+	o.n++
+	if !o.json {
+		if o.n > 1 {
+			fmt.Fprintln(o.w)
+		}
+		fmt.Fprintf(o.w, "── message %d ──\n", o.n)
+		writeReport(indentWriter{o.w}, m, o.withMessage)
+		return nil
+	}
+	if !o.withMessage {
+		stripPretty(m)
+	}
+	b, err := json.MarshalIndent(m, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	head := ",\n    "
+	if o.n == 1 {
+		head = "{\n  \"kind\": \"har\",\n  \"messages\": [\n    "
+	}
+	if _, err := io.WriteString(o.w, head); err != nil {
+		return err
+	}
+	_, err = o.w.Write(b)
+	return err
+}
+
+// finish writes the report of the whole input: after a capture's messages, the
+// capture's verdict and findings.
+func (o *reportWriter) finish(r *inspect.Report) error {
+	if !o.json {
+		if o.n > 0 {
+			fmt.Fprintf(o.w, "\n── the capture ──\n")
+		}
+		writeReport(o.w, r, o.withMessage)
+		return nil
+	}
+	if !o.withMessage {
+		stripPretty(r)
+	}
+	if o.n == 0 {
+		enc := json.NewEncoder(o.w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	// The rest of the capture's object: its fields as json.Marshal writes them, less
+	// kind (written first) and messages (written above).
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	rest, ok := bytes.CutPrefix(b, []byte("{\n  \"kind\": \"har\",\n"))
+	if !ok {
+		return fmt.Errorf("the capture's report does not start with its kind")
+	}
+	_, err = fmt.Fprintf(o.w, "\n  ],\n%s\n", rest)
+	return err
+}
+
+// indentWriter indents each line written through it by two spaces.
+type indentWriter struct{ w io.Writer }
+
+func (iw indentWriter) Write(p []byte) (int, error) {
+	for _, line := range bytes.SplitAfter(p, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			if _, err := iw.w.Write([]byte("  ")); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := iw.w.Write(line); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
 // stripPretty drops the decoded message text from a report and its nested messages.
@@ -213,23 +393,24 @@ func readSource(ctx context.Context, fetch *fetcher, src string) ([]byte, error)
 	return b, nil
 }
 
-// readInput reads the message to inspect from a file or standard input, bounded by the
-// largest input the inspector accepts (a HAR file).
-func readInput(e *env, name string) ([]byte, error) {
-	var r io.Reader
+// openInput opens the input to inspect: a file, or standard input.
+func openInput(e *env, name string) (*bufio.Reader, func(), error) {
 	if name == "-" {
 		if e.stdinIsTTY {
-			return nil, fmt.Errorf("no input: give a FILE, or pipe the message in (ssowizard inspect - < response.txt)")
+			return nil, nil, fmt.Errorf("no input: give a FILE, or pipe the message in (ssowizard inspect - < response.txt)")
 		}
-		r = e.stdin
-	} else {
-		fh, err := os.Open(name)
-		if err != nil {
-			return nil, fileErr(err)
-		}
-		defer fh.Close()
-		r = fh
+		return bufio.NewReaderSize(e.stdin, 64<<10), func() {}, nil
 	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, nil, fileErr(err)
+	}
+	return bufio.NewReaderSize(fh, 64<<10), func() { fh.Close() }, nil
+}
+
+// readAllBounded reads an input that is not a capture, bounded by the largest input
+// the inspector accepts.
+func readAllBounded(r io.Reader, name string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, inspect.DefaultMaxHARBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %v", name, err)

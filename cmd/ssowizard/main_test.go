@@ -184,21 +184,26 @@ func firstLine(s string) string {
 	return l
 }
 
-// The window's "Load example" must give a message the inspector finds nothing wrong
-// with: fresh, well formed, signed as Entra signs, with only the untrusted-certificate
-// warning. Signed by a demo key nobody trusts, it is not verified, so the exit status
-// is 1: a verdict of OK means verified.
+// The window's "Load example" must give a message the inspector verifies and finds
+// nothing wrong with once the example's federation metadata is trusted and its
+// expectations are set, as the window does: fresh, well formed, signed as Entra signs.
+// Without that trust it is not verified (exit 1): a verdict of OK means verified.
 func TestExampleResponseInspectsClean(t *testing.T) {
 	s := &exampleSigner{now: time.Now}
-	msg := s.response()
-	if msg == nil {
-		t.Fatal("example response: nil (the demo key could not be made)")
+	ex, err := s.example()
+	if err != nil {
+		t.Fatalf("example: %v", err)
 	}
-	code, out, errOut := runCmd(t, string(msg), "inspect", "--sp-entity-id", "https://vendor.example/saml", "--acs", "https://vendor.example/saml/acs", "-")
-	if code != exitWrong || !strings.HasPrefix(out, "UNVERIFIED") {
-		t.Fatalf("inspect example: exit %d, want %d and UNVERIFIED\n%s\n%s", code, exitWrong, out, errOut)
+	md := filepath.Join(t.TempDir(), "example-metadata.xml")
+	if err := os.WriteFile(md, ex.Metadata, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out, "cert-untrusted") || strings.Contains(out, "ERROR") {
-		t.Errorf("inspect example: want only the untrusted-certificate warning, got\n%s", out)
+	code, out, errOut := runCmd(t, string(ex.Message), "inspect", "--metadata", md, "--sp-entity-id", ex.SPEntityID, "--acs", ex.ACS, "-")
+	if code != exitOK || !strings.HasPrefix(out, "OK") || strings.Contains(out, "WARN") || strings.Contains(out, "ERROR") {
+		t.Fatalf("inspect example with its metadata: exit %d, want %d, OK and no finding\n%s\n%s", code, exitOK, out, errOut)
+	}
+	code, out, errOut = runCmd(t, string(ex.Message), "inspect", "--sp-entity-id", ex.SPEntityID, "--acs", ex.ACS, "-")
+	if code != exitWrong || !strings.HasPrefix(out, "UNVERIFIED") || !strings.Contains(out, "cert-untrusted") {
+		t.Fatalf("inspect example without its metadata: exit %d, want %d, UNVERIFIED and cert-untrusted\n%s\n%s", code, exitWrong, out, errOut)
 	}
 }

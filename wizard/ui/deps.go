@@ -26,9 +26,10 @@ type Deps struct {
 	Fetch func(ctx context.Context, url string) ([]byte, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Example makes an example Entra SAML response for "Load example", fresh at each call so
-	// it is inside its validity window when inspected; nil hides the button.
-	Example func() []byte
+	// Example makes the example of "Load example", fresh at each call so its message is
+	// inside its validity window when inspected; nil hides the button. It may be slow (the
+	// first call makes a key) and is called off the UI goroutine.
+	Example func() (Example, error)
 
 	// Engine runs and keeps setups, ready to use. When it is nil, OpenEngine opens one
 	// on first need; when both are nil the wizard is left out of the window.
@@ -52,6 +53,20 @@ type Deps struct {
 	OpenURL func(u string) error
 	// Harness starts and stops the embedded local Entra; nil leaves the Harness tab out.
 	Harness HarnessControl
+}
+
+// Example is what "Load example" loads: an Entra-shaped message from the demo tenant,
+// the federation metadata that publishes the certificate it was signed with, and what
+// it was made for. The Inspector trusts that metadata and sets those expectations, so the
+// example shows a verified result; "Forget" clears the trust like any other.
+type Example struct {
+	// Message is the input, as the browser posts it (a base64 SAMLResponse).
+	Message []byte
+	// Metadata is the example app's federation metadata, carrying the signing certificate.
+	Metadata []byte
+	// SPEntityID and ACS are the vendor's Identifier and Reply URL the message was made for.
+	SPEntityID string
+	ACS        string
 }
 
 // SignIn is a device-code sign-in to Microsoft Graph waiting for the admin: open URL,

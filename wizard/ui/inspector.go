@@ -66,9 +66,11 @@ type inspector struct {
 	cancelBtn  *widget.Button
 	cancel     context.CancelFunc
 	trustGen   int
-	fields     map[string]*field
-	order      []string
-	accordion  *widget.Accordion
+	// exampleTrusted is set while the example's certificate is among what is trusted.
+	exampleTrusted bool
+	fields         map[string]*field
+	order          []string
+	accordion      *widget.Accordion
 
 	results *fyne.Container
 	// harList and harDetail are set while a capture is shown.
@@ -82,6 +84,9 @@ func newInspector(e *env) *inspector {
 	e.accept = func(name string, input []byte) {
 		s.setInput(name, input)
 		s.onInspect()
+	}
+	if e.deps.Example != nil {
+		e.example = s.onExample
 	}
 	return s
 }
@@ -273,9 +278,39 @@ func (s *inspector) onInspect() {
 	})
 }
 
+// exampleTrustNote names the example's certificate among what is trusted.
+const exampleTrustNote = "the demo tenant's example certificate, from the example app's federation metadata (it signs only the examples of Load example, never a real sign-in)"
+
+// onExample loads the example off the UI goroutine (the first one makes a key), trusts
+// the certificate it was signed with as its federation metadata publishes it, sets the
+// SP Entity ID and ACS URL it was made for, and inspects it.
 func (s *inspector) onExample() {
-	s.setInput("example", s.env.deps.Example())
-	s.onInspect()
+	example := s.env.deps.Example
+	s.setStatus("Making the example…", widget.MediumImportance)
+	s.env.async(func() func() {
+		ex, err := example()
+		var l trustLoad
+		if err == nil {
+			l, err = parseTrust(context.Background(), "the example's federation metadata", ex.Metadata, nil)
+		}
+		return func() {
+			if err != nil {
+				s.setStatus(sentence(fmt.Errorf("the example could not be made: %w", err)), widget.DangerImportance)
+				return
+			}
+			s.setStatus("", widget.MediumImportance)
+			if !s.exampleTrusted {
+				mergeTrust(&s.trust, l.opts)
+				s.trustNotes = append(s.trustNotes, exampleTrustNote)
+				s.exampleTrusted = true
+				s.showTrust()
+			}
+			s.fields[fieldSPEntityID].entry.SetText(ex.SPEntityID)
+			s.fields[fieldACS].entry.SetText(ex.ACS)
+			s.setInput("example", ex.Message)
+			s.onInspect()
+		}
+	})
 }
 
 func (s *inspector) onOpen() {
@@ -428,6 +463,7 @@ func (s *inspector) loadTrust(name string, read func(context.Context) ([]byte, e
 func (s *inspector) onClearTrust() {
 	s.trust = inspect.Options{}
 	s.trustNotes = nil
+	s.exampleTrusted = false
 	s.showTrustError(nil)
 	s.showTrust()
 }

@@ -39,8 +39,8 @@ type call struct {
 	opts  inspect.Options
 }
 
-// rig is the shell in a test window, with the Inspector and a fake Inspect that
-// records what it was given and answers with report.
+// rig is the shell in a test window, with the Inspector and an Inspect that records
+// what it was given and answers with report, or with d.Inspect's answer when it is set.
 type rig struct {
 	t       *testing.T
 	app     fyne.App
@@ -60,9 +60,13 @@ func newRig(t *testing.T, d Deps, report *inspect.Report) *rig {
 	if d.Now == nil {
 		d.Now = func() time.Time { return fixedNow }
 	}
+	real := d.Inspect
 	d.Inspect = func(in []byte, opts inspect.Options) *inspect.Report {
 		r.ncalls.Add(1)
 		r.calls <- call{in, opts}
+		if real != nil {
+			return real(in, opts)
+		}
 		return report
 	}
 	r.win = test.NewTempWindow(t, widget.NewLabel(""))
@@ -121,7 +125,7 @@ func TestInspectorMarkup(t *testing.T) {
 		{"inspector_rejected.txt", rejectedReport()},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			r := newRig(t, Deps{Example: func() []byte { return []byte("<samlp:Response/>") }}, tc.report)
+			r := newRig(t, Deps{Example: func() (Example, error) { return Example{Message: []byte("<samlp:Response/>")}, nil }}, tc.report)
 			if tc.report != nil {
 				r.inspect("PHNhbWxwOlJlc3BvbnNlIC8+")
 			}
@@ -501,30 +505,14 @@ func TestLargeFileKeptAside(t *testing.T) {
 }
 
 func TestExampleButtonOnlyWithExample(t *testing.T) {
-	for _, tc := range []struct {
-		example []byte
-		want    bool
-	}{{nil, false}, {[]byte("<samlp:Response/>"), true}} {
-		var example func() []byte
-		if tc.example != nil {
-			example = func() []byte { return tc.example }
+	for _, want := range []bool{false, true} {
+		var example func() (Example, error)
+		if want {
+			example = testExample(t)
 		}
 		r := newRig(t, Deps{Example: example}, acceptedReport())
-		found := false
-		for _, o := range test.LaidOutObjects(r.win.Content()) {
-			if b, ok := o.(*widget.Button); ok && b.Text == "Load example" {
-				found = true
-				if tc.want {
-					test.Tap(b)
-					r.wait()
-					if c := <-r.calls; string(c.input) != string(tc.example) {
-						t.Errorf("Load example inspected %q, want %q", c.input, tc.example)
-					}
-				}
-			}
-		}
-		if found != tc.want {
-			t.Errorf("Example %q: Load example button shown = %v, want %v", tc.example, found, tc.want)
+		if found := loadExampleButton(r) != nil; found != want {
+			t.Errorf("Example set = %v: Load example button shown = %v", want, found)
 		}
 	}
 }

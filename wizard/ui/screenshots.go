@@ -89,9 +89,9 @@ func (m *Main) Screenshots(ctx context.Context, dir string, grab Grab) ([]string
 			return files, err
 		}
 	}
-	if example := sh.deps.Example; example != nil {
-		b := example() // makes a key the first time: not on the UI goroutine
-		fyne.DoAndWait(func() { sh.inspect("example", b) })
+	hasExample := false
+	fyne.DoAndWait(func() { hasExample = sh.loadExample() })
+	if hasExample {
 		if err := shoot("inspector.png"); err != nil {
 			return files, err
 		}

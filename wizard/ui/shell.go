@@ -69,6 +69,8 @@ type env struct {
 	dropped func([]fyne.URI)
 	// accept takes an input to inspect, named for people; set by the Inspector.
 	accept func(name string, input []byte)
+	// example loads the example and inspects it; set by the Inspector.
+	example func()
 	// shown runs each time the screen's tab is selected; nil when nothing needs it.
 	shown func()
 	// load starts the screen's first loading once it is in the window (so no result
@@ -279,14 +281,31 @@ func (sh *shell) engine(ctx context.Context) (*wizard.Engine, error) {
 
 // inspect hands input to the Inspector and shows its tab.
 func (sh *shell) inspect(name string, input []byte) {
+	if e := sh.inspector(); e != nil && e.accept != nil {
+		e.accept(name, input)
+	}
+}
+
+// loadExample shows the Inspector and presses its "Load example"; it reports whether
+// the Inspector offers an example.
+func (sh *shell) loadExample() bool {
+	e := sh.inspector()
+	if e == nil || e.example == nil {
+		return false
+	}
+	e.example()
+	return true
+}
+
+// inspector builds and shows the Inspector's tab and returns its env; nil when the
+// window has no Inspector.
+func (sh *shell) inspector() *env {
 	for i, sc := range sh.screens {
 		if sc.Inspects {
 			sh.build(i)
 			sh.tabs.SelectIndex(i)
-			if e := sh.envs[i]; e.accept != nil {
-				e.accept(name, input)
-			}
-			return
+			return sh.envs[i]
 		}
 	}
+	return nil
 }

@@ -158,7 +158,7 @@ func TestTabShortcuts(t *testing.T) {
 // TestWindowSize: the window can shrink to the minimum and no smaller, and every screen
 // fits the window's first size.
 func TestWindowSize(t *testing.T) {
-	r := newShellRig(t, Deps{Engine: newEngine(t), Harness: &testHarness{t: t}, Example: func() []byte { return nil }})
+	r := newShellRig(t, Deps{Engine: newEngine(t), Harness: &testHarness{t: t}, Example: func() (Example, error) { return Example{}, nil }})
 	r.wait(1)
 	for i := range r.sh.screens {
 		r.sh.tabs.SelectIndex(i)
